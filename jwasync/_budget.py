@@ -1,0 +1,636 @@
+"""The per-secret request budget.
+
+One ``Budget`` exists per API secret (and base URL) per event loop; every client that
+uses the secret draws on it, so hundreds of coroutines share one allowance.
+
+How it decides when a request may leave:
+
+* **A log of sends is the hard cap.** Each request takes a slot when it leaves. The
+  slot is held while the request is in flight and for one ``period`` after its
+  response arrived: the server counted it no later than that, so the slot cannot
+  still count against us on any sliding-window, fixed-window or token-bucket server.
+  A request leaves only while fewer than ``limit`` slots are held.
+* **aiolimiter shapes bursts** in front of the log when ``RateLimit.burst`` is smaller
+  than the limit.
+* **The headers re-sync the log.** ``jw-request-remaining`` says how much of the
+  window the server sees spent. If that is more than our own slots explain, someone
+  else uses the secret: the difference is held as *foreign* slots that free one
+  period later. If it is less (a fixed window rolled over, or the server forgot our
+  sends sooner than we assumed), the oldest slots are released, but only on a
+  response that no older, still unanswered request could contradict. Responses older
+  than the last one applied are ignored, so an old answer never undoes a newer one.
+  Missing, garbled or negative values are ignored.
+* **One waiter per freed slot**, in arrival order, woken by one timer at the moment
+  the slot frees. Waiting requests are futures in a FIFO queue; nothing polls.
+* **A 429 pauses every sender**, for ``Retry-After`` when the server sends one or an
+  exponential pause starting at one drip (``period / limit``) otherwise, then lets a
+  single probe out; the rest follow once its response re-syncs the log.
+* **Cancellation-safe.** A waiter cancelled before or after it was woken gives its
+  place back; a request cancelled in flight keeps its slot (it may have been counted).
+
+Time comes from the running loop (``loop.time()`` and ``loop.call_at``), so a
+virtual-time loop drives every rule in the unit tests without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import hashlib
+import heapq
+import logging
+import math
+import time
+import weakref
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+
+from aiolimiter import AsyncLimiter
+
+from ._config import RateLimit
+
+__all__ = [
+    "Budget",
+    "BudgetStats",
+    "Slot",
+    "budget_for",
+    "parse_retry_after",
+    "secret_key",
+]
+
+logger = logging.getLogger(__name__)
+
+# A timer may fire up to the loop's clock resolution early; slots this close to
+# freeing are treated as free so a wake-up never finds nothing to do and re-arms
+# for the same instant. One millisecond is far below any window's slack.
+_EPSILON = 1e-3
+
+_LIMIT_HEADER = "jw-request-limit"
+_REMAINING_HEADER = "jw-request-remaining"
+
+
+@dataclass(frozen=True)
+class BudgetStats:
+    """A snapshot of one budget, as ``client.budget`` shows it.
+
+    Attributes:
+        limit: Requests allowed per period (the server's header wins over the
+            configured value).
+        period: The window length in seconds.
+        remaining: Best estimate of requests that may leave now.
+        in_flight: Requests sent and not yet answered.
+        waiting: Requests queued on the budget.
+        sent: Requests that left, retries included.
+        throttled: 429 answers received.
+        waits: Requests that had to queue before leaving.
+        wait_time: Seconds spent queued, summed over requests.
+        foreign: Slots currently held for another user of the secret.
+        foreign_total: Requests by others seen through the headers, in all.
+        paused_until_in: Seconds until a 429 pause ends (0 when none).
+    """
+
+    limit: int | None
+    period: float
+    remaining: int | None
+    in_flight: int
+    waiting: int
+    sent: int
+    throttled: int
+    waits: int
+    wait_time: float
+    foreign: int
+    foreign_total: int
+    paused_until_in: float
+
+    @property
+    def foreign_share(self) -> float:
+        """Fraction of the limit currently held for others (0.0 to 1.0)."""
+        if not self.limit:
+            return 0.0
+        return min(1.0, self.foreign / self.limit)
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    """Parse a non-negative integer header; None for missing or garbled values."""
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return None
+    return int(raw)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Parse a ``Retry-After`` value into seconds from now.
+
+    Accepts delta-seconds (integer or decimal) and an HTTP date. Dates in the past
+    give 0. Anything unparseable, negative or not finite gives None.
+
+    Args:
+        value: The header value, or None.
+        now: The current Unix time (defaults to ``time.time()``); for dates only.
+
+    Returns:
+        Seconds to wait, or None when the value says nothing usable.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(seconds) or seconds < 0:
+            return None
+        return seconds
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class Slot:
+    """One admission: held from the moment a request leaves until it is settled.
+
+    Use as ``async with budget.slot() as slot:`` and call :meth:`settle` with the
+    response; leaving the block without settling (an exception, a cancellation)
+    counts the request as possibly received.
+    """
+
+    __slots__ = ("_budget", "_settled", "seq")
+
+    def __init__(self, budget: Budget, seq: int) -> None:
+        self._budget = budget
+        self.seq = seq
+        self._settled = False
+
+    def settle(self, status: int, headers: Mapping[str, str]) -> float | None:
+        """Record the response to this request.
+
+        Args:
+            status: The HTTP status.
+            headers: The response headers (case-insensitive mapping preferred).
+
+        Returns:
+            For a 429, the server's ``Retry-After`` in seconds when it sent one.
+        """
+        if self._settled:
+            return None
+        self._settled = True
+        return self._budget._settle(self.seq, status, headers)
+
+    def release(self) -> None:
+        """Give the slot back at once: the request never left this machine."""
+        if not self._settled:
+            self._settled = True
+            self._budget._release(self.seq)
+
+    def abandon(self) -> None:
+        """Record that no response arrived (the request may still have counted)."""
+        if not self._settled:
+            self._settled = True
+            self._budget._settle(self.seq, None, None)
+
+    async def __aenter__(self) -> Slot:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.abandon()
+
+
+class Budget:
+    """A shared allowance of requests per period, re-synced from response headers.
+
+    Args:
+        rate_limit: The configured limit, period and burst; None turns client-side
+            pacing off (429 pauses still apply).
+        name: A label for log lines (never the secret).
+    """
+
+    def __init__(self, rate_limit: RateLimit | None, *, name: str = "budget") -> None:
+        self.config = rate_limit
+        self._enforce = rate_limit is not None
+        config = rate_limit or RateLimit()
+        self._limit = config.limit
+        self._period = config.period
+        self._max_wait = config.max_wait
+        burst = config.effective_burst
+        self._shaper: AsyncLimiter | None = None
+        if self._enforce and burst < config.limit:
+            self._shaper = AsyncLimiter(burst, burst * config.period / config.limit)
+        self.name = name
+
+        # Answered slots: (release_at, seq, foreign, answered_at_seq). The last field
+        # is how many requests had left when the answer came, which orders answers
+        # against sends even when both happen at the same clock reading.
+        self._held: list[tuple[float, int, bool, int]] = []
+        self._in_flight: dict[int, float] = {}  # seq -> send time, in send order
+        self._recent: deque[float] = deque()  # release times of slots freed lately
+        self._reserved = 0  # woken waiters that have not resumed yet
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+        self._seq = 0
+        self._synced_seq = 0
+        self._probe = True  # one request at a time until a response re-syncs us
+        self._paused_until = 0.0
+        self._streak_429 = 0
+        self._last_wait_log = -math.inf
+
+        self._sent = 0
+        self._throttled = 0
+        self._waits = 0
+        self._wait_time = 0.0
+        self._foreign_total = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"<Budget {self.name} limit={self._limit}/{self._period:g}s "
+            f"held={len(self._held)} in_flight={len(self._in_flight)} "
+            f"waiting={len(self._waiters)}>"
+        )
+
+    # -- public ------------------------------------------------------------------
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed per period (the server's header wins once seen)."""
+        return self._limit
+
+    @property
+    def period(self) -> float:
+        """The window length in seconds."""
+        return self._period
+
+    def stats(self) -> BudgetStats:
+        """Return a snapshot of this budget's state and counters."""
+        now = self._now()
+        self._expire(now)
+        remaining: int | None = None
+        if self._enforce:
+            remaining = max(0, self._limit - self._used())
+        return BudgetStats(
+            limit=self._limit if self._enforce else None,
+            period=self._period,
+            remaining=remaining,
+            in_flight=len(self._in_flight),
+            waiting=sum(1 for f in self._waiters if not f.done()),
+            sent=self._sent,
+            throttled=self._throttled,
+            waits=self._waits,
+            wait_time=self._wait_time,
+            foreign=sum(1 for entry in self._held if entry[2]),
+            foreign_total=self._foreign_total,
+            paused_until_in=max(0.0, self._paused_until - now),
+        )
+
+    def slot(self, *, retry: bool = False) -> _SlotRequest:
+        """Wait for room and take a slot: ``async with budget.slot() as slot``.
+
+        Args:
+            retry: The request is a retry; it skips burst shaping and goes to the
+                front of the queue (it has waited its turn once already).
+        """
+        return _SlotRequest(self, retry)
+
+    async def acquire(self, *, retry: bool = False) -> Slot:
+        """Wait until a request may leave, then take a slot for it.
+
+        Args:
+            retry: The request is a retry (see :meth:`slot`).
+
+        Returns:
+            The slot; settle it with the response, or abandon it.
+
+        Raises:
+            TimeoutError: The wait would exceed ``RateLimit.max_wait``.
+        """
+        loop = self._bind()
+        if self._shaper is not None and not retry:
+            await self._shaper.acquire()
+        now = loop.time()
+        if not self._waiters and self._can_admit(now):
+            return self._take()
+        return await self._wait_in_line(loop, now, retry)
+
+    # -- waiting -------------------------------------------------------------------
+
+    async def _wait_in_line(
+        self, loop: asyncio.AbstractEventLoop, started: float, retry: bool
+    ) -> Slot:
+        waiter: asyncio.Future[None] = loop.create_future()
+        if retry:
+            self._waiters.appendleft(waiter)
+        else:
+            self._waiters.append(waiter)
+        self._log_wait(started)
+        self._wake()
+        try:
+            if self._max_wait is None:
+                await waiter
+            else:
+                async with asyncio.timeout(self._max_wait):
+                    await waiter
+        except BaseException:
+            self._give_back(waiter)
+            raise
+        self._reserved -= 1
+        self._waits += 1
+        self._wait_time += loop.time() - started
+        return self._take()
+
+    def _give_back(self, waiter: asyncio.Future[None]) -> None:
+        if waiter.done() and not waiter.cancelled():
+            # Woken, but cancelled before it could resume: the slot goes on.
+            self._reserved -= 1
+        else:
+            waiter.cancel()
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+        self._wake()
+
+    def _log_wait(self, now: float) -> None:
+        if now - self._last_wait_log >= self._period:
+            self._last_wait_log = now
+            logger.info(
+                "%s: waiting for room (%d queued, %d held of %d, resume in %.2fs)",
+                self.name,
+                len(self._waiters),
+                len(self._held) + len(self._in_flight),
+                self._limit,
+                max(0.0, self._next_event(now) - now)
+                if self._next_event(now) < math.inf
+                else 0.0,
+            )
+
+    # -- admission ---------------------------------------------------------------
+
+    def _now(self) -> float:
+        loop = self._loop
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return time.monotonic()
+        return loop.time()
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError(
+                "this budget belongs to another event loop; create clients inside "
+                "the loop that uses them"
+            )
+        return loop
+
+    def _used(self) -> int:
+        return len(self._held) + len(self._in_flight) + self._reserved
+
+    def _expire(self, now: float) -> None:
+        held = self._held
+        recent = self._recent
+        while held and held[0][0] <= now + _EPSILON:
+            recent.append(heapq.heappop(held)[0])
+        # Keep freed slots only while a request sent before they freed is unanswered.
+        oldest = next(iter(self._in_flight.values()), math.inf)
+        while recent and recent[0] <= oldest:
+            recent.popleft()
+
+    def _can_admit(self, now: float) -> bool:
+        if now + _EPSILON < self._paused_until:
+            return False
+        if self._probe and (self._in_flight or self._reserved):
+            return False
+        if not self._enforce:
+            return True
+        self._expire(now)
+        return self._used() < self._limit
+
+    def _take(self) -> Slot:
+        self._seq += 1
+        self._in_flight[self._seq] = self._now()
+        self._sent += 1
+        return Slot(self, self._seq)
+
+    def _wake(self) -> None:
+        """Grant one waiter per free slot, then arm the timer for the next event."""
+        now = self._now()
+        waiters = self._waiters
+        while waiters:
+            head = waiters[0]
+            if head.done():
+                waiters.popleft()
+                continue
+            if not self._can_admit(now):
+                break
+            waiters.popleft()
+            self._reserved += 1
+            head.set_result(None)
+        if waiters:
+            self._arm(self._next_event(now))
+        else:
+            self._arm(math.inf)
+
+    def _next_event(self, now: float) -> float:
+        if now + _EPSILON < self._paused_until:
+            return self._paused_until
+        if self._probe and (self._in_flight or self._reserved):
+            return math.inf  # the probe's response will wake us
+        if self._enforce and self._held and self._used() >= self._limit:
+            return self._held[0][0]
+        return math.inf  # only in-flight requests hold slots; a response wakes us
+
+    def _arm(self, when: float) -> None:
+        if when == self._timer_at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = when
+        if when < math.inf and self._loop is not None:
+            self._timer = self._loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = math.inf
+        self._wake()
+
+    # -- responses -----------------------------------------------------------------
+
+    def _settle(
+        self, seq: int, status: int | None, headers: Mapping[str, str] | None
+    ) -> float | None:
+        now = self._now()
+        sent_at = self._in_flight.pop(seq, now)
+        retry_after: float | None = None
+        if status == 429:
+            retry_after = self._on_throttled(now, headers or {})
+        else:
+            heapq.heappush(self._held, (now + self._period, seq, False, self._seq))
+            if status is not None:
+                self._probe = False
+                self._streak_429 = 0
+        if headers is not None:
+            self._sync(seq, sent_at, now, headers, throttled=status == 429)
+        self._wake()
+        return retry_after
+
+    def _release(self, seq: int) -> None:
+        self._in_flight.pop(seq, None)
+        self._sent -= 1
+        self._wake()
+
+    def _on_throttled(self, now: float, headers: Mapping[str, str]) -> float | None:
+        # The server did not run the call; whether it counted it is unknown, and the
+        # probe that follows the pause will tell us through the headers.
+        self._throttled += 1
+        self._streak_429 += 1
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        drip = self._period / max(1, self._limit)
+        backoff = min(self._period, drip * 2 ** (self._streak_429 - 1))
+        pause = max(backoff, retry_after or 0.0)
+        self._paused_until = max(self._paused_until, now + pause)
+        self._probe = True
+        logger.info(
+            "%s: 429 received (%d so far); pausing all requests for %.2fs",
+            self.name,
+            self._throttled,
+            pause,
+        )
+        return retry_after
+
+    def _sync(
+        self,
+        seq: int,
+        sent_at: float,
+        now: float,
+        headers: Mapping[str, str],
+        *,
+        throttled: bool,
+    ) -> None:
+        """Re-sync the log from ``jw-request-limit`` / ``jw-request-remaining``."""
+        limit = _header_int(headers, _LIMIT_HEADER)
+        if limit is not None and limit >= 1 and limit != self._limit:
+            logger.info(
+                "%s: server limit is %d per period (was %d)",
+                self.name,
+                limit,
+                self._limit,
+            )
+            self._limit = limit
+        remaining = _header_int(headers, _REMAINING_HEADER)
+        if remaining is None or remaining > self._limit:
+            return
+        if throttled or not self._enforce:
+            return  # a 429 says "none left", and the pause already acts on it
+        self._expire(now)
+        spent = self._limit - remaining
+        self._release_forgotten(seq, spent - 1)
+        if seq < self._synced_seq:
+            return  # older than an answer already applied: it says less
+        self._synced_seq = seq
+        explained = (
+            len(self._held) + len(self._in_flight) + self._expired_since(sent_at)
+        )
+        if spent > explained:
+            self._hold_foreign(spent - explained, now, seq)
+
+    def _release_forgotten(self, seq: int, bound: int) -> None:
+        """Release slots the server says it no longer counts.
+
+        Slots answered before this request left were all counted by the server
+        before it counted this one, so at most ``bound`` (what it reports spent,
+        less this request) can still be in its window. Slots answered later, or
+        still in flight, may or may not be in that figure and are kept.
+        """
+        before = [entry for entry in self._held if entry[3] < seq]
+        surplus = len(before) - max(0, bound)
+        if surplus <= 0:
+            return
+        drop = set(heapq.nsmallest(surplus, before))
+        self._held = [entry for entry in self._held if entry not in drop]
+        heapq.heapify(self._held)
+
+    def _expired_since(self, sent_at: float) -> int:
+        """Slots that freed after ``sent_at``: the server may still have counted them."""
+        return sum(1 for release_at in self._recent if release_at > sent_at)
+
+    def _hold_foreign(self, count: int, now: float, seq: int) -> None:
+        self._foreign_total += count
+        for _ in range(count):
+            heapq.heappush(self._held, (now + self._period, seq, True, self._seq))
+
+
+class _SlotRequest:
+    """The awaitable returned by :meth:`Budget.slot`."""
+
+    __slots__ = ("_budget", "_retry", "_slot")
+
+    def __init__(self, budget: Budget, retry: bool) -> None:
+        self._budget = budget
+        self._retry = retry
+        self._slot: Slot | None = None
+
+    async def __aenter__(self) -> Slot:
+        self._slot = await self._budget.acquire(retry=self._retry)
+        return self._slot
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._slot is not None:
+            self._slot.abandon()
+
+
+_registry: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], Budget]
+] = weakref.WeakKeyDictionary()
+
+
+def secret_key(secret: str) -> str:
+    """A short, non-reversible label for a secret (safe to log or use as a key)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+def budget_for(secret: str, base_url: str, rate_limit: RateLimit | None) -> Budget:
+    """Return the budget shared by every client of this secret in this loop.
+
+    The first client to ask sets the budget's configuration; a later client with
+    another ``RateLimit`` shares the existing budget (a warning says so).
+    """
+    loop = asyncio.get_running_loop()
+    budgets = _registry.setdefault(loop, {})
+    key = (base_url, secret_key(secret))
+    budget = budgets.get(key)
+    if budget is None:
+        budget = Budget(rate_limit, name=f"secret {key[1][:8]}")
+        budgets[key] = budget
+    elif budget.config != rate_limit:
+        logger.warning(
+            "%s: already in use with another RateLimit; the first one stays in force",
+            budget.name,
+        )
+    return budget
