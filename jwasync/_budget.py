@@ -572,7 +572,7 @@ class Budget:
         heapq.heapify(self._held)
 
     def _expired_since(self, sent_at: float) -> int:
-        """Slots that freed after ``sent_at``: the server may still have counted them."""
+        """Slots freed after ``sent_at``: the server may still have counted them."""
         return sum(1 for release_at in self._recent if release_at > sent_at)
 
     def _hold_foreign(self, count: int, now: float, seq: int) -> None:
