@@ -17,7 +17,28 @@ from ._config import DEFAULT_BASE_URL, RateLimit, RetryPolicy
 from ._errors import ClientClosedError
 from ._session import Params, Sleep, Transport
 from ._version import __version__
-from .resources import Media
+from .resources import (
+    AdSchedules,
+    Analytics,
+    ChannelEvents,
+    Channels,
+    DrmPolicies,
+    Imports,
+    Media,
+    MediaProtectionRules,
+    MediaRenditions,
+    Originals,
+    PlayerBiddingConfigs,
+    Players,
+    Playlists,
+    SiteProtectionRule,
+    Sites,
+    SiteView,
+    TextTracks,
+    Thumbnails,
+    VpbConfigs,
+    Webhooks,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "JWPlatformClient"]
 
@@ -123,6 +144,24 @@ class JWPlatformClient:
         self._rng = random.Random()
 
         self.media = Media(self)
+        self.media_renditions = MediaRenditions(self)
+        self.originals = Originals(self)
+        self.text_tracks = TextTracks(self)
+        self.thumbnails = Thumbnails(self)
+        self.playlists = Playlists(self)
+        self.players = Players(self)
+        self.media_protection_rules = MediaProtectionRules(self)
+        self.site_protection_rule = SiteProtectionRule(self)
+        self.drm_policies = DrmPolicies(self)
+        self.channels = Channels(self)
+        self.channel_events = ChannelEvents(self)
+        self.ad_schedules = AdSchedules(self)
+        self.vpb_configs = VpbConfigs(self)
+        self.player_bidding_configs = PlayerBiddingConfigs(self)
+        self.imports = Imports(self)
+        self.webhooks = Webhooks(self)
+        self.sites = Sites(self)
+        self.analytics = Analytics(self)
 
     def __repr__(self) -> str:
         return (
@@ -189,6 +228,18 @@ class JWPlatformClient:
                 stacklevel=1,
             )
 
+    def site(self, site_id: str) -> SiteView:
+        """Return the site-scoped accessors with ``site_id`` filled in.
+
+        ``await jw.site("Abc12345").media.get("Ny05CEfj")`` is the same call as
+        ``await jw.media.get("Abc12345", "Ny05CEfj")``. The view is cheap to make
+        and shares this client's session and budget.
+
+        Raises:
+            InvalidIdError: ``site_id`` is not a valid id.
+        """
+        return SiteView(self, site_id)
+
     # -- requests --------------------------------------------------------------------
 
     @property
@@ -242,3 +293,13 @@ class JWPlatformClient:
         return await self._open().request(
             method, path, params=params, json=json, idempotent=idempotent, token=token
         )
+
+    # -- private: presigned uploads (jwasync._uploads) --------------------------------
+
+    def _http_session(self) -> aiohttp.ClientSession:
+        """The raw aiohttp session, for PUTs to presigned upload links only.
+
+        Those PUTs bypass the budget and the session layer, and carry no API secret:
+        the secret lives in the transport's headers, never in the session's.
+        """
+        return self._open().session
