@@ -4,7 +4,8 @@
 each API token to a request budget under a chosen server model, with the real
 ``jw-request-limit``/``jw-request-remaining`` headers, 429s, optional
 ``Retry-After``, header faults, latency, a foreign consumer and upload faults.
-The budget models are also exported for simulations without sockets.
+The budget models are also exported for simulations without sockets, and
+:class:`VirtualTimeLoop` / :func:`run_virtual` run timed code on a virtual clock.
 """
 
 from ._fake import FakeJWPlatform, HeaderFault, RetryAfterStyle, serve
@@ -19,6 +20,7 @@ from ._limits import (
     max_in_window,
 )
 from ._stats import TokenStats
+from ._vtime import VirtualTimeLoop, run_virtual
 
 __all__ = [
     "Budget",
@@ -31,7 +33,9 @@ __all__ = [
     "SlidingWindow",
     "TokenBucket",
     "TokenStats",
+    "VirtualTimeLoop",
     "make_budget",
     "max_in_window",
+    "run_virtual",
     "serve",
 ]

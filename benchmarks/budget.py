@@ -1,0 +1,306 @@
+"""How well each strategy spends a shared allowance: jwasync vs the usual approaches.
+
+Runs a job of N requests with W workers against jwasync's own fake API on loopback,
+for every server model (sliding window, fixed window at a random offset, token
+bucket) and every share of the secret taken by an invisible other consumer, side by
+side for:
+
+* ``jwasync``: JWPlatformClient with its budget (RateLimit(limit, period));
+* ``plain``: aiolimiter.AsyncLimiter(limit, period) in front of aiohttp, with
+  tenacity backing off exponentially (with jitter) on 429;
+* ``pacing``: one request at a time, sleeping ``period / limit`` between them.
+
+It prints, per scenario, 429s received and the time taken against the least
+possible for the job (``(ceil(N / limit) - 1) * period``; with another consumer
+the least possible is longer, so compare strategies within a row).
+
+A last scenario queues 1,000 coroutines at once on one jwasync client and reports
+the most requests released at one instant (a herd shows up here), whether they
+left in arrival order, and the memory held per waiting coroutine.
+
+Run: ``python benchmarks/budget.py`` (about 10 minutes with the defaults; use
+``--period`` to trade time for precision, ``--quick`` for one model and no
+company).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import math
+import sys
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+import tenacity
+from aiolimiter import AsyncLimiter
+
+from jwasync import JWPlatformClient, RateLimit, RetryPolicy
+from jwasync.testing import FakeJWPlatform
+
+TOKEN = "bench-secret"
+SITE = "Bench123"
+
+
+@dataclass
+class Result:
+    strategy: str
+    model: str
+    foreign: float
+    requests: int
+    throttled: int
+    failed: int
+    elapsed: float
+    least: float
+    max_in_window: int
+
+    @property
+    def ratio(self) -> float:
+        return self.elapsed / self.least if self.least else math.inf
+
+
+def least_time(requests: int, limit: int, period: float) -> float:
+    return max(0, math.ceil(requests / limit) - 1) * period
+
+
+async def run_workers(
+    n: int, workers: int, one: Callable[[int], Awaitable[None]]
+) -> int:
+    """Run ``one(i)`` for i in range(n) on ``workers`` workers; return failures."""
+    queue = list(range(n))
+    queue.reverse()
+    failed = 0
+
+    async def worker() -> None:
+        nonlocal failed
+        while queue:
+            i = queue.pop()
+            try:
+                await one(i)
+            except Exception:
+                failed += 1
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return failed
+
+
+async def strategy_jwasync(
+    fake: FakeJWPlatform, ids: list[str], args: argparse.Namespace
+) -> tuple[int, int]:
+    async with JWPlatformClient(
+        TOKEN,
+        base_url=fake.url,
+        rate_limit=RateLimit(args.limit, args.period),
+        retry=RetryPolicy(max_attempts=10),
+    ) as jw:
+
+        async def one(i: int) -> None:
+            await jw.media.get(SITE, ids[i % len(ids)])
+
+        failed = await run_workers(args.requests, args.workers, one)
+        return jw.budget.throttled, failed
+
+
+class _Throttled(Exception):
+    pass
+
+
+async def strategy_plain(
+    fake: FakeJWPlatform, ids: list[str], args: argparse.Namespace
+) -> tuple[int, int]:
+    limiter = AsyncLimiter(args.limit, args.period)
+    throttled = 0
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as session:
+
+        @tenacity.retry(
+            retry=tenacity.retry_if_exception_type(_Throttled),
+            wait=tenacity.wait_random_exponential(
+                multiplier=args.period / args.limit, max=args.period
+            ),
+            stop=tenacity.stop_after_attempt(10),
+            reraise=True,
+        )
+        async def one(i: int) -> None:
+            nonlocal throttled
+            async with limiter:
+                url = f"{fake.url}/v2/sites/{SITE}/media/{ids[i % len(ids)]}/"
+                async with session.get(url, headers=headers) as response:
+                    await response.read()
+                    if response.status == 429:
+                        throttled += 1
+                        raise _Throttled
+                    response.raise_for_status()
+
+        failed = await run_workers(args.requests, args.workers, one)
+    return throttled, failed
+
+
+async def strategy_pacing(
+    fake: FakeJWPlatform, ids: list[str], args: argparse.Namespace
+) -> tuple[int, int]:
+    throttled = 0
+    failed = 0
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    gap = args.period / args.limit
+    async with aiohttp.ClientSession() as session:
+        for i in range(args.requests):
+            url = f"{fake.url}/v2/sites/{SITE}/media/{ids[i % len(ids)]}/"
+            for _ in range(10):
+                async with session.get(url, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+                await asyncio.sleep(gap)
+                if status != 429:
+                    break
+                throttled += 1
+            else:
+                failed += 1
+    return throttled, failed
+
+
+STRATEGIES: dict[str, Callable[..., Awaitable[tuple[int, int]]]] = {
+    "jwasync": strategy_jwasync,
+    "plain": strategy_plain,
+    "pacing": strategy_pacing,
+}
+
+
+async def run_one(
+    strategy: str, model: str, foreign: float, args: argparse.Namespace, seed: int
+) -> Result:
+    async with FakeJWPlatform(
+        tokens=(TOKEN,),
+        limit=args.limit,
+        period=args.period,
+        model=model,
+        latency=(args.latency / 2, args.latency * 1.5),
+        foreign_rate=foreign,
+        seed=seed,
+    ) as fake:
+        ids = [m["id"] for m in fake.seed_media(SITE, 50)]
+        started = time.monotonic()
+        throttled, failed = await STRATEGIES[strategy](fake, ids, args)
+        elapsed = time.monotonic() - started
+        stats = fake.stats_for(TOKEN)
+        return Result(
+            strategy=strategy,
+            model=model,
+            foreign=foreign,
+            requests=args.requests,
+            throttled=throttled,
+            failed=failed,
+            elapsed=elapsed,
+            least=least_time(args.requests, args.limit, args.period),
+            max_in_window=stats.max_in_window(),
+        )
+
+
+def print_table(title: str, rows: list[Result]) -> None:
+    print(f"\n{title}")
+    print(
+        f"{'strategy':<9} {'model':<8} {'other':>5} {'429s':>5} {'failed':>6} "
+        f"{'time':>8} {'vs least':>8}"
+    )
+    for r in rows:
+        print(
+            f"{r.strategy:<9} {r.model:<8} {r.foreign:>5.0%} {r.throttled:>5} "
+            f"{r.failed:>6} {r.elapsed:>7.1f}s {r.ratio:>7.2f}x"
+        )
+    sys.stdout.flush()
+
+
+async def herd(args: argparse.Namespace) -> None:
+    """1,000 coroutines queued at once on one client."""
+    n = 1000
+    async with FakeJWPlatform(
+        tokens=(TOKEN,), limit=args.limit, period=args.period, model="sliding"
+    ) as fake:
+        ids = [m["id"] for m in fake.seed_media(SITE, 10)]
+        async with JWPlatformClient(
+            TOKEN, base_url=fake.url, rate_limit=RateLimit(args.limit, args.period)
+        ) as jw:
+            budget = jw._open().budget
+            order: list[int] = []
+            instants: list[float] = []
+            waiting_started = asyncio.Event()
+
+            async def one(i: int) -> None:
+                async with budget.slot() as slot:
+                    order.append(i)
+                    instants.append(asyncio.get_running_loop().time())
+                    slot.settle(200, {})
+                if i == n - 1:
+                    waiting_started.set()
+
+            gc.collect()
+            tracemalloc.start()
+            before = tracemalloc.take_snapshot()
+            tasks = [asyncio.ensure_future(one(i)) for i in range(n)]
+            await asyncio.sleep(0.05)
+            waiting = budget.stats().waiting
+            after = tracemalloc.take_snapshot()
+            tracemalloc.stop()
+            per_waiter = sum(s.size_diff for s in after.compare_to(before, "filename"))
+            per_waiter /= max(1, waiting + len(order))
+            # Drain quickly: the rest of the queue is not the point.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    bursts = [1]
+    for a, b in itertools.pairwise(instants):
+        if b - a < 1e-4:
+            bursts[-1] += 1
+        else:
+            bursts.append(1)
+    print("\n1,000 coroutines queued at once (one jwasync client)")
+    print(f"  admitted at once at the start: {bursts[0]} (limit {args.limit})")
+    print(f"  most released together after that: {max(bursts[1:], default=0)}")
+    print(f"  arrival order kept: {order == sorted(order)}")
+    print(f"  waiting after 50 ms: {waiting}")
+    print(f"  memory per queued coroutine (task + waiter): {per_waiter / 1024:.1f} KiB")
+    _ = ids
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=60)
+    parser.add_argument("--period", type=float, default=3.0)
+    parser.add_argument("--latency", type=float, default=0.02, help="mean, seconds")
+    parser.add_argument("--models", default="sliding,fixed,bucket")
+    parser.add_argument("--company", default="0,0.2,0.5", help="others' shares")
+    parser.add_argument("--strategies", default="jwasync,plain,pacing")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.models, args.company = "sliding", "0"
+    models = args.models.split(",")
+    shares = [float(s) for s in args.company.split(",")]
+    strategies = args.strategies.split(",")
+    print(
+        f"{args.requests} requests, {args.workers} workers, {args.limit} per "
+        f"{args.period:g}s; least possible "
+        f"{least_time(args.requests, args.limit, args.period):.1f}s"
+    )
+    for share in shares:
+        rows = []
+        for model in models:
+            for strategy in strategies:
+                if strategy == "pacing" and share:
+                    continue  # pacing ignores company; one row per model is enough
+                rows.append(await run_one(strategy, model, share, args, args.seed))
+        print_table(f"another consumer at {share:.0%} of the limit", rows)
+    await herd(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
