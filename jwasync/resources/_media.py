@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from typing import ClassVar
 
 from .._pagination import Page
+from .._uploads import MediaUploads
 from ._base import DEFAULT_ITERATE_PAGE_LENGTH, JSON, Body, Resource, SiteCollection
 from ._listing import CreatedWindows, ListingStrategy
 
 __all__ = ["Media", "MediaRenditions", "Originals", "TextTracks", "Thumbnails"]
 
 
-class Media(SiteCollection):
+class Media(MediaUploads, SiteCollection):
     """The media library of a site: ``/v2/sites/{site_id}/media/``.
 
     Every method checks its ids before sending anything (``InvalidIdError``) and

@@ -95,6 +95,7 @@ class SiteMedia(SiteBound[Media]):
     update = _InSite(Media.update)
     delete = _InSite(Media.delete)
     reupload = _InSite(Media.reupload)
+    upload = _InSite(Media.upload)
 
 
 class SiteMediaRenditions(SiteBound[MediaRenditions]):
