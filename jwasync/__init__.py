@@ -14,6 +14,7 @@ from ._errors import (
     InvalidIdError,
     InvalidResponseError,
     JWPlatformError,
+    ListingError,
     NotFoundError,
     PartUploadError,
     RequestTimeoutError,
@@ -25,7 +26,16 @@ from ._errors import (
     UploadError,
 )
 from ._pagination import Page
+from ._upload_state import UploadState
+from ._upload_transfer import PartRetry
 from ._version import __version__
+from .resources import (
+    CreatedWindows,
+    ListingStrategy,
+    PageNumbers,
+    PlaylistType,
+    SiteView,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -35,23 +45,31 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "ConnectError",
+    "CreatedWindows",
     "ForbiddenError",
     "IntegrityError",
     "InvalidIdError",
     "InvalidResponseError",
     "JWPlatformClient",
     "JWPlatformError",
+    "ListingError",
+    "ListingStrategy",
     "NotFoundError",
     "Page",
+    "PageNumbers",
+    "PartRetry",
     "PartUploadError",
+    "PlaylistType",
     "RateLimit",
     "RequestTimeoutError",
     "RetryPolicy",
     "ServerError",
+    "SiteView",
     "TooManyRequestsError",
     "TransportError",
     "UnauthorizedError",
     "UnprocessableEntityError",
     "UploadError",
+    "UploadState",
     "__version__",
 ]

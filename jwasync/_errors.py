@@ -9,6 +9,7 @@ Everything the library raises on purpose derives from one root::
     │   ├── ConnectError           the connection could not be made or broke
     │   └── RequestTimeoutError    (also TimeoutError) no answer in time
     ├── InvalidResponseError       a success status whose body is not the JSON promised
+    ├── ListingError               (also RuntimeError) a listing cannot be completed
     ├── APIError                   the API answered with an error status
     │   ├── BadRequestError            400
     │   ├── UnauthorizedError          401
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidResponseError",
     "JWPlatformError",
+    "ListingError",
     "NotFoundError",
     "PartUploadError",
     "RequestTimeoutError",
@@ -113,6 +115,14 @@ class InvalidResponseError(JWPlatformError):
         self.method = method
         self.path = path
         self.request_id = request_id
+
+
+class ListingError(JWPlatformError, RuntimeError):
+    """A listing cannot be completed the way it was asked for.
+
+    Raised, for instance, when more items share one creation time than the API
+    will return for a single query.
+    """
 
 
 class APIError(JWPlatformError):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from .._errors import InvalidResponseError, JWPlatformError
+from .._errors import InvalidResponseError, ListingError
 from .._pagination import Page
 
 __all__ = [
@@ -45,14 +45,6 @@ JSON = dict[str, Any]
 
 # JW times carry microseconds; a window that must start just past a time uses this.
 _TICK = timedelta(microseconds=1)
-
-
-class ListingError(JWPlatformError, RuntimeError):
-    """A listing cannot be completed the way it was asked for.
-
-    Raised, for instance, when more items share one creation time than the API
-    will return for a single query.
-    """
 
 
 class Fetch(Protocol):
