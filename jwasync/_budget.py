@@ -13,13 +13,26 @@ How it decides when a request may leave:
 * **aiolimiter shapes bursts** in front of the log when ``RateLimit.burst`` is smaller
   than the limit.
 * **The headers re-sync the log.** ``jw-request-remaining`` says how much of the
-  window the server sees spent. If that is more than our own slots explain, someone
-  else uses the secret: the difference is held as *foreign* slots that free one
-  period later. If it is less (a fixed window rolled over, or the server forgot our
-  sends sooner than we assumed), the oldest slots are released, but only on a
-  response that no older, still unanswered request could contradict. Responses older
-  than the last one applied are ignored, so an old answer never undoes a newer one.
-  Missing, garbled or negative values are ignored.
+  window the server sees spent when it counted that request:
+
+  - *Less than our slots explain* (a fixed window rolled over, a bucket refilled, or
+    the server forgot our sends sooner than we assumed): slots answered before that
+    request left were all counted before it, so at most "spent, less this one" of
+    them can still count; the rest are released at once.
+  - *More than our slots explain*: someone else uses the secret. The difference is
+    held as *foreign* slots that free one period later, so we slow to our share.
+    An answer older than one already applied is ignored here, so it never undoes
+    a newer one.
+  - *A clamp.* Until the next answer, no more requests leave than that answer's
+    ``remaining`` less everything it may not have counted (requests in flight, and
+    those answered after it left). With nothing in flight a lone request may go to
+    ask afresh.
+  - Missing, garbled, negative or out-of-range values are ignored. A valid
+    ``jw-request-limit`` replaces the configured limit.
+* **Others' pace is remembered.** Requests by others seen over the last period (as
+  foreign slots, or as a 429 where we saw room) are assumed to go on at that rate
+  while we hear nothing: after a long silence (say, while our own window was full)
+  that share is held back instead of being sent into a window others have used.
 * **One waiter per freed slot**, in arrival order, woken by one timer at the moment
   the slot frees. Waiting requests are futures in a FIFO queue; nothing polls.
 * **A 429 pauses every sender**, for ``Retry-After`` when the server sends one or an
@@ -251,8 +264,15 @@ class Budget:
         self._seq = 0
         self._synced_seq = 0
         self._probe = True  # one request at a time until a response re-syncs us
+        # Sends the newest answer's jw-request-remaining still allows, less those
+        # made since; at zero only a lone probe may leave to learn more.
+        self._clamp = math.inf
         self._paused_until = 0.0
         self._streak_429 = 0
+        self._pause_seq = 0  # requests sent up to here left before the pause
+        self._synced_at = -math.inf
+        # (time, count) of requests by others, seen in headers or through a 429.
+        self._foreign_seen: deque[tuple[float, int]] = deque()
         self._last_wait_log = -math.inf
 
         self._sent = 0
@@ -358,6 +378,8 @@ class Budget:
         return self._take()
 
     def _give_back(self, waiter: asyncio.Future[None]) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return  # a task torn down with its loop: there is no one left to wake
         if waiter.done() and not waiter.cancelled():
             # Woken, but cancelled before it could resume: the slot goes on.
             self._reserved -= 1
@@ -406,13 +428,14 @@ class Budget:
     def _used(self) -> int:
         return len(self._held) + len(self._in_flight) + self._reserved
 
-    def _expire(self, now: float) -> None:
+    def _expire(self, now: float, *, keep_after: float = math.inf) -> None:
         held = self._held
         recent = self._recent
         while held and held[0][0] <= now + _EPSILON:
             recent.append(heapq.heappop(held)[0])
-        # Keep freed slots only while a request sent before they freed is unanswered.
-        oldest = next(iter(self._in_flight.values()), math.inf)
+        # Keep freed slots only while a request sent before they freed is unanswered
+        # (or is being settled: ``keep_after`` is its send time).
+        oldest = min(next(iter(self._in_flight.values()), math.inf), keep_after)
         while recent and recent[0] <= oldest:
             recent.popleft()
 
@@ -424,9 +447,45 @@ class Budget:
         if not self._enforce:
             return True
         self._expire(now)
-        return self._used() < self._limit
+        if self._clamped():
+            return False
+        return self._used() < self._capacity(now)
+
+    def _clamped(self) -> bool:
+        """Whether the newest ``jw-request-remaining``, less what left since, says wait.
+
+        Only while an answer is on its way: with nothing in flight a lone probe may
+        go (when the log has room) to learn the server's count afresh.
+        """
+        return self._clamp <= self._reserved and bool(self._in_flight or self._reserved)
+
+    def _capacity(self, now: float) -> int:
+        """The limit, less what others are likely to have spent since we last heard.
+
+        Between two answers another user of the secret keeps spending unseen. At
+        the rate seen over the last period, hold back that share of the time since
+        the last re-sync: nothing while answers come often, most of the allowance
+        for others after a long silence (when a whole window is about to free).
+        """
+        rate = self._foreign_rate(now)
+        if not rate:
+            return self._limit
+        silence = min(1.0, (now - self._synced_at) / self._period)
+        return max(1, self._limit - math.ceil(rate * silence))
+
+    def _note_foreign(self, now: float, count: int) -> None:
+        self._foreign_total += count
+        self._foreign_seen.append((now, count))
+
+    def _foreign_rate(self, now: float) -> int:
+        """Requests by others seen in the last period."""
+        seen = self._foreign_seen
+        while seen and seen[0][0] <= now - self._period:
+            seen.popleft()
+        return sum(count for _, count in seen)
 
     def _take(self) -> Slot:
+        self._clamp -= 1
         self._seq += 1
         self._in_flight[self._seq] = self._now()
         self._sent += 1
@@ -456,7 +515,9 @@ class Budget:
             return self._paused_until
         if self._probe and (self._in_flight or self._reserved):
             return math.inf  # the probe's response will wake us
-        if self._enforce and self._held and self._used() >= self._limit:
+        if self._clamped():
+            return math.inf  # an answer will re-sync the clamp
+        if self._enforce and self._held and self._used() >= self._capacity(now):
             return self._held[0][0]
         return math.inf  # only in-flight requests hold slots; a response wakes us
 
@@ -483,13 +544,14 @@ class Budget:
         now = self._now()
         sent_at = self._in_flight.pop(seq, now)
         retry_after: float | None = None
+        # Every request that left holds its slot for a period, a 429 too: whether
+        # the server counts refused calls is not documented, so assume it does.
+        heapq.heappush(self._held, (now + self._period, seq, False, self._seq))
         if status == 429:
-            retry_after = self._on_throttled(now, headers or {})
-        else:
-            heapq.heappush(self._held, (now + self._period, seq, False, self._seq))
-            if status is not None:
-                self._probe = False
-                self._streak_429 = 0
+            retry_after = self._on_throttled(seq, now, headers or {})
+        elif status is not None:
+            self._probe = False
+            self._streak_429 = 0
         if headers is not None:
             self._sync(seq, sent_at, now, headers, throttled=status == 429)
         self._wake()
@@ -500,17 +562,27 @@ class Budget:
         self._sent -= 1
         self._wake()
 
-    def _on_throttled(self, now: float, headers: Mapping[str, str]) -> float | None:
-        # The server did not run the call; whether it counted it is unknown, and the
-        # probe that follows the pause will tell us through the headers.
+    def _on_throttled(
+        self, seq: int, now: float, headers: Mapping[str, str]
+    ) -> float | None:
+        # The server did not run the call, and the window is full by its count:
+        # everyone waits, then one probe asks for a fresh count.
         self._throttled += 1
-        self._streak_429 += 1
+        self._probe = True
         retry_after = parse_retry_after(headers.get("retry-after"))
+        if seq <= self._pause_seq:
+            # Sent before the current pause began: no news, only its Retry-After.
+            if retry_after is not None:
+                self._paused_until = max(self._paused_until, now + retry_after)
+            return retry_after
+        if not self._streak_429:
+            self._note_foreign(now, 1)  # we saw room the server did not have
+        self._streak_429 += 1
+        self._pause_seq = self._seq
         drip = self._period / max(1, self._limit)
         backoff = min(self._period, drip * 2 ** (self._streak_429 - 1))
         pause = max(backoff, retry_after or 0.0)
         self._paused_until = max(self._paused_until, now + pause)
-        self._probe = True
         logger.info(
             "%s: 429 received (%d so far); pausing all requests for %.2fs",
             self.name,
@@ -543,12 +615,19 @@ class Budget:
             return
         if throttled or not self._enforce:
             return  # a 429 says "none left", and the pause already acts on it
-        self._expire(now)
+        self._expire(now, keep_after=sent_at)
         spent = self._limit - remaining
         self._release_forgotten(seq, spent - 1)
         if seq < self._synced_seq:
             return  # older than an answer already applied: it says less
         self._synced_seq = seq
+        self._synced_at = now
+        # Requests still in flight, and those answered after this one left, may
+        # have reached the server after it: its count need not include them.
+        uncounted = len(self._in_flight) + sum(
+            1 for e in self._held if not e[2] and e[3] >= seq and e[1] != seq
+        )
+        self._clamp = remaining - uncounted
         explained = (
             len(self._held) + len(self._in_flight) + self._expired_since(sent_at)
         )
@@ -576,7 +655,7 @@ class Budget:
         return sum(1 for release_at in self._recent if release_at > sent_at)
 
     def _hold_foreign(self, count: int, now: float, seq: int) -> None:
-        self._foreign_total += count
+        self._note_foreign(now, count)
         for _ in range(count):
             heapq.heappush(self._held, (now + self._period, seq, True, self._seq))
 

@@ -484,3 +484,73 @@ def test_waiting_is_logged_once_per_period_not_per_request(
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, now=60.0) == expected
+
+
+def test_remaining_clamps_sends_until_the_next_answer() -> None:
+    async def main() -> tuple[int, int]:
+        budget = Budget(RateLimit(limit=60, period=60))
+        (await budget.acquire()).settle(200, headers(60, 59))
+        slots = await take(budget, 3)  # three in flight
+        # The server says 5 remain; the 3 in flight may not be in that count.
+        first = await budget.acquire()
+        first.settle(200, headers(60, 5))
+        granted = 0
+        waiter = None
+        for _ in range(10):
+            waiter = asyncio.ensure_future(budget.acquire())
+            await asyncio.sleep(0)
+            if not waiter.done():
+                break
+            granted += 1
+            waiter.result().settle(200, {})  # answers with no header: no news
+        assert waiter is not None
+        # Once the in-flight answers arrive, the waiter may go.
+        for slot in slots:
+            slot.settle(200, headers(60, 3))
+        await asyncio.sleep(0)
+        return granted, int(waiter.done())
+
+    granted, released = run_virtual(main())
+    assert granted == 2  # 5 remaining less 3 in flight
+    assert released == 1
+
+
+def test_429s_of_requests_sent_before_the_pause_do_not_lengthen_it() -> None:
+    async def main() -> float:
+        budget = Budget(RateLimit(limit=10, period=10))  # a drip is 1 s
+        (await budget.acquire()).settle(200, headers(10, 9))
+        burst = await take(budget, 5)
+        for slot in burst:  # all were sent before the first 429 came back
+            slot.settle(429, {})
+        probe = await budget.acquire()
+        waited = now()
+        probe.settle(200, headers(10, 5))
+        return waited
+
+    # One pause of one drip, not 1 + 2 + 4 + 8 + 16 seconds.
+    assert run_virtual(main()) == pytest.approx(1.0)
+
+
+def test_others_pace_is_held_back_after_a_silence() -> None:
+    async def main() -> tuple[int, int]:
+        budget = Budget(RateLimit(limit=10, period=10))
+        (await budget.acquire()).settle(200, headers(10, 9))
+        # Someone else spent 4 since: the next answer shows it.
+        (await budget.acquire()).settle(200, headers(10, 4))
+        soon = budget.stats().remaining or 0
+        await asyncio.sleep(9.9)  # a long silence; our slots are about to free
+        return soon, budget._capacity(asyncio.get_running_loop().time())
+
+    soon, capacity = run_virtual(main())
+    assert soon == 4  # 10 - 2 ours - 4 theirs
+    assert capacity <= 10 - 3  # most of their pace is assumed to go on unseen
+
+
+def test_a_429_where_we_saw_room_counts_as_someone_else() -> None:
+    async def main() -> int:
+        budget = Budget(RateLimit(limit=10, period=10))
+        (await budget.acquire()).settle(200, headers(10, 9))
+        (await budget.acquire()).settle(429, {})
+        return budget.stats().foreign_total
+
+    assert run_virtual(main()) == 1
