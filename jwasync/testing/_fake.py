@@ -132,7 +132,8 @@ class FakeJWPlatform:
                 headers dropped), ``"garbled"`` (non-numbers such as ``"1e3x"``),
                 ``"negative"`` (a negative ``remaining``).
             foreign_rate: Share of ``limit`` per ``period`` that an invisible second
-                consumer spends on every token, at evenly spaced times.
+                consumer wants on every token, at evenly spaced times. What it is
+                refused it tries again at its next turn, as a real client would.
             latency: Server delay per request in seconds, fixed or a
                 ``(low, high)`` uniform range (seeded). Counted after the budget.
             clock: Time source for budgets and stats; the running loop's clock by
@@ -359,12 +360,17 @@ class FakeJWPlatform:
         return accepted
 
     async def _foreign(self, state: _Token) -> None:
+        # A real second user of the secret retries what it is refused, so its
+        # demand builds up while the budget is taken and it still gets its share.
         loop = asyncio.get_running_loop()
         interval = self._period / (self._limit * self._foreign_rate)
         due = loop.time() + interval
+        owed = 0
         while True:
             await asyncio.sleep(max(0.0, due - loop.time()))
-            self._spend_one(state)
+            owed += 1
+            while owed and self._spend_one(state):
+                owed -= 1
             due += interval
 
     # --- store helpers for tests -------------------------------------------------
