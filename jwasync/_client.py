@@ -275,7 +275,7 @@ class JWPlatformClient:
             InvalidResponseError: A success status with a body that is not JSON.
             ClientClosedError: The client is closed.
         """
-        return await self._open().request(
+        return await self._call(
             method, path, params=params, json=json, idempotent=idempotent
         )
 

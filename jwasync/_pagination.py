@@ -1,14 +1,14 @@
-"""Pages of a collection, and iteration over every item of one."""
+"""One page of a collection listing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import InvalidResponseError
 
-__all__ = ["Page", "iterate_pages", "page_from_json"]
+__all__ = ["Page", "page_from_json"]
 
 
 @dataclass(frozen=True)
@@ -73,23 +73,3 @@ def page_from_json(
         total=_as_int(data.get("total"), len(items)),
         key=key,
     )
-
-
-async def iterate_pages(
-    fetch: Callable[[int], Awaitable[Page]], *, first: int = 1
-) -> AsyncIterator[Page]:
-    """Yield pages from ``first`` on until one is empty, short or the last.
-
-    Args:
-        fetch: Returns the page with the given number.
-        first: The page to start at.
-    """
-    number = first
-    while True:
-        page = await fetch(number)
-        yield page
-        if not page.items or len(page.items) < page.page_length:
-            return
-        if page.page * page.page_length >= page.total:
-            return
-        number += 1
