@@ -6,6 +6,7 @@ from ._config import RateLimit, RetryPolicy
 from ._errors import (
     APIError,
     BadRequestError,
+    BudgetTimeoutError,
     ClientClosedError,
     ConflictError,
     ConnectError,
@@ -42,6 +43,7 @@ __all__ = [
     "APIError",
     "BadRequestError",
     "BudgetStats",
+    "BudgetTimeoutError",
     "ClientClosedError",
     "ConflictError",
     "ConnectError",

@@ -64,6 +64,7 @@ from types import TracebackType
 from aiolimiter import AsyncLimiter
 
 from ._config import RateLimit
+from ._errors import BudgetTimeoutError
 
 __all__ = [
     "Budget",
@@ -341,7 +342,8 @@ class Budget:
             The slot; settle it with the response, or abandon it.
 
         Raises:
-            TimeoutError: The wait would exceed ``RateLimit.max_wait``.
+            BudgetTimeoutError: The wait exceeded ``RateLimit.max_wait`` (it is
+                also a ``TimeoutError``).
         """
         loop = self._bind()
         if self._shaper is not None and not retry:
@@ -369,6 +371,11 @@ class Budget:
             else:
                 async with asyncio.timeout(self._max_wait):
                     await waiter
+        except TimeoutError:
+            self._give_back(waiter)
+            raise BudgetTimeoutError(
+                f"{self.name}: no room within max_wait={self._max_wait:g}s"
+            ) from None
         except BaseException:
             self._give_back(waiter)
             raise

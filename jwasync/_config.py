@@ -21,8 +21,9 @@ class RateLimit:
             default, ``limit``, lets an interactive app spend the whole allowance at
             once; a polite batch job may choose ``1`` to spread calls evenly. Pacing
             runs at ``limit / period`` whatever the burst.
-        max_wait: Give up with ``TimeoutError`` when a request would wait longer than
-            this for the budget (None waits as long as it takes).
+        max_wait: Give up with ``BudgetTimeoutError`` (a ``TimeoutError``) when a
+            request waits longer than this for the budget (None waits as long as
+            it takes).
     """
 
     limit: int = 60

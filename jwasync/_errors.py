@@ -5,6 +5,7 @@ Everything the library raises on purpose derives from one root::
     JWPlatformError
     ├── ClientClosedError          (also RuntimeError) used after aclose()
     ├── InvalidIdError             (also ValueError) a path parameter is not a valid id
+    ├── BudgetTimeoutError         (also TimeoutError) waited past RateLimit.max_wait
     ├── TransportError             the request or its response did not make it
     │   ├── ConnectError           the connection could not be made or broke
     │   └── RequestTimeoutError    (also TimeoutError) no answer in time
@@ -35,6 +36,7 @@ from typing import Any
 __all__ = [
     "APIError",
     "BadRequestError",
+    "BudgetTimeoutError",
     "ClientClosedError",
     "ConflictError",
     "ConnectError",
@@ -67,6 +69,13 @@ class ClientClosedError(JWPlatformError, RuntimeError):
 
 class InvalidIdError(JWPlatformError, ValueError):
     """A path parameter (site, media, playlist id, ...) is not a valid id."""
+
+
+class BudgetTimeoutError(JWPlatformError, TimeoutError):
+    """A request waited longer than ``RateLimit.max_wait`` for room in the budget.
+
+    Nothing was sent.
+    """
 
 
 class TransportError(JWPlatformError):
