@@ -140,7 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="sliding,fixed,bucket")
     parser.add_argument("--company", default="0,0.2,0.5")
     parser.add_argument("--plain", action="store_true", help="also run plain")
+    parser.add_argument("--period", type=float, default=60.0)
+    parser.add_argument(
+        "--latency", default="0.02,0.3", help="low,high seconds (uniform)"
+    )
     args = parser.parse_args(argv)
+    low, high = (float(x) for x in args.latency.split(","))
+    common = {"period": args.period, "latency": (low, high)}
     print(
         f"{'model':<8} {'other':>5} {'429s mean':>9} {'max':>4} {'time/least':>10}"
         + ("   plain: 429s  time/least" if args.plain else "")
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     for share in (float(s) for s in args.company.split(",")):
         for model in args.models.split(","):
             outcomes = [
-                run_virtual(job(model, foreign=share, seed=seed))  # type: ignore[arg-type]
+                run_virtual(job(model, foreign=share, seed=seed, **common))  # type: ignore[arg-type]
                 for seed in range(args.seeds)
             ]
             throttled = [o.throttled for o in outcomes]
@@ -159,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.plain:
                 plain = [
-                    run_virtual(job(model, foreign=share, seed=seed, plain=True))  # type: ignore[arg-type]
+                    run_virtual(
+                        job(model, foreign=share, seed=seed, plain=True, **common)  # type: ignore[arg-type]
+                    )
                     for seed in range(args.seeds)
                 ]
                 line += (
