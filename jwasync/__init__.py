@@ -1,5 +1,7 @@
 """jwasync: an asyncio client for JW Player's Platform Management API v2."""
 
+import logging as _logging
+
 from ._budget import BudgetStats
 from ._client import DEFAULT_TIMEOUT, JWPlatformClient
 from ._config import RateLimit, RetryPolicy
@@ -75,3 +77,6 @@ __all__ = [
     "UploadState",
     "__version__",
 ]
+
+# Silent unless the application configures logging (no "last resort" stderr lines).
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())

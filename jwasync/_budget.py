@@ -580,7 +580,8 @@ class Budget:
         if seq <= self._pause_seq:
             # Sent before the current pause began: no news, only its Retry-After.
             if retry_after is not None:
-                self._paused_until = max(self._paused_until, now + retry_after)
+                until = now + min(retry_after, 2 * self._period)
+                self._paused_until = max(self._paused_until, until)
             return retry_after
         if not self._streak_429:
             self._note_foreign(now, 1)  # we saw room the server did not have
@@ -588,7 +589,10 @@ class Budget:
         self._pause_seq = self._seq
         drip = self._period / max(1, self._limit)
         backoff = min(self._period, drip * 2 ** (self._streak_429 - 1))
-        pause = max(backoff, retry_after or 0.0)
+        # Honour Retry-After, but never park every caller of the secret for longer
+        # than two periods on one answer: the probe after that asks again, and a
+        # server that still refuses says so with another 429.
+        pause = min(max(backoff, retry_after or 0.0), 2 * self._period)
         self._paused_until = max(self._paused_until, now + pause)
         logger.info(
             "%s: 429 received (%d so far); pausing all requests for %.2fs",

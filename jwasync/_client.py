@@ -128,6 +128,10 @@ class JWPlatformClient:
             raise ValueError("the API secret contains whitespace or control characters")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError("rate_limit must be a RateLimit or None")
+        if not isinstance(retry, RetryPolicy):
+            raise TypeError("retry must be a RetryPolicy")
+        if user_agent is not None and not user_agent.isprintable():
+            raise ValueError("user_agent must not contain control characters")
         self._secret = secret.strip()
         self.base_url = _check_base_url(base_url)
         self.rate_limit = rate_limit
@@ -194,6 +198,12 @@ class JWPlatformClient:
             session = self._borrowed
         else:
             session = aiohttp.ClientSession()
+            # aiohttp silently resends a GET/PUT/DELETE once when a kept-alive
+            # connection drops. That bypasses the budget and the retry policy (a
+            # PUT such as channel_events.clip must not run twice), so retries are
+            # left to the session layer alone. There is no public switch for it.
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
             self._session = session
         self._transport = Transport(
             session=session,
@@ -214,7 +224,8 @@ class JWPlatformClient:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        self._transport = None
+        if self._transport is not None:
+            self._transport.closed = True  # queued and retried calls stop here
         session, self._session = self._session, None
         if session is not None:
             await session.close()
@@ -244,7 +255,13 @@ class JWPlatformClient:
 
     @property
     def budget(self) -> BudgetStats:
-        """The state of this secret's shared budget (read inside the event loop)."""
+        """The state of this secret's shared budget.
+
+        Read it inside the event loop; after :meth:`aclose` it still shows the
+        figures of the budget the client used.
+        """
+        if self._transport is not None:
+            return self._transport.budget.stats()
         return self._open().budget.stats()
 
     async def request(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 __all__ = ["DEFAULT_BASE_URL", "RateLimit", "RetryPolicy"]
@@ -36,12 +37,12 @@ class RateLimit:
             raise TypeError("RateLimit.limit must be an int")
         if self.limit < 1:
             raise ValueError("RateLimit.limit must be at least 1")
-        if not self.period > 0:
-            raise ValueError("RateLimit.period must be positive")
+        if not 0 < self.period < math.inf:
+            raise ValueError("RateLimit.period must be a positive number of seconds")
         if self.burst is not None and not 1 <= self.burst <= self.limit:
             raise ValueError("RateLimit.burst must be between 1 and limit")
-        if self.max_wait is not None and self.max_wait < 0:
-            raise ValueError("RateLimit.max_wait must not be negative")
+        if self.max_wait is not None and not 0 <= self.max_wait < math.inf:
+            raise ValueError("RateLimit.max_wait must be a non-negative number")
 
     @property
     def effective_burst(self) -> int:
@@ -84,9 +85,12 @@ class RetryPolicy:
     )
 
     def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(
+            self.max_attempts, int
+        ):
+            raise TypeError("RetryPolicy.max_attempts must be an int")
         if self.max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be at least 1")
-        if self.backoff_base < 0 or self.backoff_max < 0:
-            raise ValueError("RetryPolicy backoffs must not be negative")
-        if self.max_retry_after < 0:
-            raise ValueError("RetryPolicy.max_retry_after must not be negative")
+        for name in ("backoff_base", "backoff_max", "max_retry_after"):
+            if not 0 <= getattr(self, name) < math.inf:
+                raise ValueError(f"RetryPolicy.{name} must be a non-negative number")

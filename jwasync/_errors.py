@@ -84,12 +84,17 @@ class TransportError(JWPlatformError):
     Attributes:
         method: The HTTP method.
         path: The request path, without the host or query string.
+        sent: False when the request certainly never reached the server (the
+            connection could not be opened), True when it may have.
     """
 
-    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+    def __init__(
+        self, message: str, *, method: str = "", path: str = "", sent: bool = True
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.path = path
+        self.sent = sent
 
 
 class ConnectError(TransportError):

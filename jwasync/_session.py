@@ -27,6 +27,7 @@ from ._budget import Budget
 from ._config import RetryPolicy
 from ._errors import (
     APIError,
+    ClientClosedError,
     ConnectError,
     InvalidResponseError,
     RequestTimeoutError,
@@ -68,7 +69,7 @@ def decode_errors(body: bytes) -> list[dict[str, Any]]:
     """Return the API's ``errors`` list from an error body, or [] if there is none."""
     try:
         data = jsonlib.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return []
     if not isinstance(data, dict) or not isinstance(data.get("errors"), list):
         return []
@@ -139,6 +140,7 @@ class Transport:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._host = URL(base_url).host
+        self.closed = False
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url} authorization=[secure]>"
@@ -199,7 +201,7 @@ class Transport:
         if isinstance(exc, APIError):
             result = Outcome(exc.status, retry_after=getattr(exc, "retry_after", None))
         elif isinstance(exc, TransportError):
-            result = Outcome(None, sent=not isinstance(exc, _NotSent))
+            result = Outcome(None, sent=exc.sent)
         else:
             return False  # cancellation, misuse, a bad success body: never repeated
         attempt = retry_state.attempt_number
@@ -236,6 +238,11 @@ class Transport:
         method = state.method
         state.attempts += 1
         async with self.budget.slot(retry=state.attempts > 1) as slot:
+            if self.closed or self.session.closed:
+                slot.release()
+                raise ClientClosedError(
+                    f"{method} {path}: the client (or its aiohttp session) is closed"
+                )
             try:
                 async with self.session.request(
                     method,
@@ -252,15 +259,19 @@ class Transport:
                     response_headers = response.headers
             except aiohttp.ConnectionTimeoutError as exc:
                 slot.release()
-                raise _NotSentTimeout(
-                    f"{method} {path}: timed out connecting", method=method, path=path
+                raise RequestTimeoutError(
+                    f"{method} {path}: timed out connecting",
+                    method=method,
+                    path=path,
+                    sent=False,
                 ) from exc
             except aiohttp.ClientConnectorError as exc:
                 slot.release()
-                raise _NotSentConnect(
+                raise ConnectError(
                     f"{method} {path}: could not connect ({type(exc).__name__})",
                     method=method,
                     path=path,
+                    sent=False,
                 ) from exc
             except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
                 raise RequestTimeoutError(
@@ -268,6 +279,12 @@ class Transport:
                     method=method,
                     path=path,
                 ) from exc
+            except RuntimeError:
+                if not self.session.closed:
+                    raise
+                raise ClientClosedError(
+                    f"{method} {path}: the client was closed during the request"
+                ) from None
             except (aiohttp.ClientError, OSError) as exc:
                 raise ConnectError(
                     f"{method} {path}: connection failed ({type(exc).__name__})",
@@ -299,7 +316,7 @@ def _decode_success(
         return None
     try:
         return jsonlib.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidResponseError(
             f"{method} {path}: {status} response is not JSON ({len(body)} bytes)",
             status=status,
@@ -307,15 +324,3 @@ def _decode_success(
             path=path,
             request_id=request_id,
         ) from None
-
-
-class _NotSent:
-    """Marks a transport failure that happened before the request left."""
-
-
-class _NotSentConnect(ConnectError, _NotSent):
-    pass
-
-
-class _NotSentTimeout(RequestTimeoutError, _NotSent):
-    pass

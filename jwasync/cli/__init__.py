@@ -17,7 +17,7 @@ __all__ = ["main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command registered."""
-    from . import _demo, _fake_server, _media
+    from . import _demo, _fake_server, _media, _upload
 
     parser = argparse.ArgumentParser(
         prog="jwasync",
@@ -28,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_demo, _media, _fake_server):
-        module.register(sub)
-    for name in ("_upload",):
-        try:
-            module = __import__(f"{__name__}.{name}", fromlist=["register"])
-        except ImportError:  # pragma: no cover - a command still being built
-            continue
+    for module in (_demo, _media, _upload, _fake_server):
         module.register(sub)
     return parser
 
@@ -49,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (ValueError, TypeError, OSError) as exc:
+        # Bad input from the command line (an id, a URL, a path, a number): say
+        # what is wrong without a traceback. The secret is never in these.
+        print(f"jwasync: error: {exc}", file=sys.stderr)
+        return 2
     return status
 
 

@@ -111,8 +111,11 @@ def _print_summary(figures: dict[str, Any], args: argparse.Namespace) -> None:
     table.add_row("requests sent", str(figures["requests"]))
     table.add_row("429s received", str(figures["throttled"]))
     table.add_row(
-        "most requests in any window",
-        f"{figures['max_in_window']} (limit {args.limit} per {args.period:g}s)",
+        f"most accepted in any {args.period:g}s",
+        f"{figures['max_in_window']} (limit {args.limit}; a fixed window or bucket "
+        "may accept more across its boundary)"
+        if args.model != "sliding"
+        else f"{figures['max_in_window']} (limit {args.limit})",
     )
     ratio = figures["elapsed"] / figures["least"] if figures["least"] else 1.0
     table.add_row(

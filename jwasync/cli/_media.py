@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any
 
+from rich.markup import escape
+
 from .._client import JWPlatformClient
 from .._errors import JWPlatformError
 from .._paths import check_id
@@ -126,7 +128,7 @@ async def _run_export(args: argparse.Namespace) -> int:
                 with Path(args.out).open("w", encoding="utf-8") as out:
                     count = await export_library(jw, args.site, out, q=args.q)
         except JWPlatformError as exc:
-            stderr.print(f"[red]export failed:[/] {exc}")
+            stderr.print(f"[red]export failed:[/] {escape(str(exc))}")
             return 1
         stats = jw.budget
     stderr.print(
@@ -149,7 +151,7 @@ async def _run_update(args: argparse.Namespace) -> int:
         f"{stats.throttled} 429s)"
     )
     for change, exc in failed[:10]:
-        stderr.print(f"[red]failed[/] {change['id']}: {exc}")
+        stderr.print(f"[red]failed[/] {change['id']}: {escape(str(exc))}")
     if args.failures and failed:
         with Path(args.failures).open("w", encoding="utf-8") as out:
             for change, _ in failed:

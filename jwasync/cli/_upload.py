@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -153,9 +154,15 @@ class JobState:
         return found if isinstance(found, dict) else {}
 
     def partial(self, key: str, state: UploadState) -> None:
-        """Record a multipart upload's progress (written at most once a second)."""
+        """Record a multipart upload's progress (written at most once a second).
+
+        The first record of an upload is written at once: it holds the new media
+        item's upload id and token, and losing it to a crash would leave an orphan
+        media item and send the whole file again.
+        """
+        first = self.files.get(key, {}).get("status") != "partial"
         self.files[key] = {"status": "partial", "upload": state.to_json()}
-        self.save()
+        self.save(force=first)
 
     def done(self, key: str, media_id: str) -> None:
         """Record a finished file (no token kept) and write at once."""
@@ -185,12 +192,12 @@ async def run(args: argparse.Namespace) -> int:
     sizes, missing = _stat_files(args.paths)
     if missing:
         for path in missing:
-            stderr.print(f"[red]error:[/] not a file: {path}")
+            stderr.print(f"[red]error:[/] not a file: {escape(str(path))}")
         return 2
     try:
         job = JobState(args.state, args.site)
     except ValueError as exc:
-        stderr.print(f"[red]error:[/] {exc}")
+        stderr.print(f"[red]error:[/] {escape(str(exc))}")
         return 2
     todo = [p for p in sizes if job.entry(p).get("status") != "done"]
     for path in sizes:
@@ -245,7 +252,10 @@ async def run(args: argparse.Namespace) -> int:
     known = JWPlatformError | ValueError | TypeError | OSError
     for item, error in outcome.failed:
         shown = str(error) if isinstance(error, known) else "(details withheld)"
-        stderr.print(f"[red]failed[/] {item}: {type(error).__name__}: {shown}")
+        stderr.print(
+            f"[red]failed[/] {escape(str(item))}: {type(error).__name__}: "
+            f"{escape(str(shown))}"
+        )
     elapsed = time.monotonic() - started
     stderr.print(
         f"uploaded {outcome.done} of {len(todo)} files "
