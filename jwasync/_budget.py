@@ -307,7 +307,8 @@ class Budget:
         self._expire(now)
         remaining: int | None = None
         if self._enforce:
-            remaining = max(0, self._limit - self._used())
+            room = self._capacity(now) - self._used()
+            remaining = max(0, int(min(room, self._clamp - self._reserved)))
         return BudgetStats(
             limit=self._limit if self._enforce else None,
             period=self._period,

@@ -36,7 +36,7 @@ import aiohttp
 
 from ._errors import IntegrityError, InvalidResponseError, UploadError
 from ._paths import check_id, format_path
-from ._session import Params, Sleep
+from ._session import Sleep
 from ._upload_source import Source, UploadSource, open_source
 from ._upload_state import UploadState
 from ._upload_transfer import PartRetry, Sender, check_link, md5_hex
@@ -85,23 +85,12 @@ _CREDENTIALS = frozenset({"upload_link", "upload_token"})
 
 
 @runtime_checkable
-class UploadHost(Protocol):
+class UploadHost(Caller, Protocol):
     """What uploads need from the client: API calls, a raw session, sleep, jitter."""
 
     user_agent: str
     _sleep: Sleep
     _rng: random.Random
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-        token: str | None = None,
-    ) -> Any: ...
 
     def _http_session(self) -> aiohttp.ClientSession: ...
 

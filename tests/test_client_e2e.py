@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -14,6 +16,19 @@ from jwasync.testing import FakeJWPlatform
 
 SECRET = "e2e-secret"
 SITE = "Site1234"
+
+
+@contextlib.asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Run a small aiohttp app on 127.0.0.1 (any port); yield its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 @pytest.mark.parametrize("model", ["sliding", "fixed", "bucket"])
@@ -113,23 +128,14 @@ async def test_a_huge_retry_after_does_not_freeze_the_other_callers() -> None:
 
     app = web.Application()
     app.router.add_get("/v2/sites/{site}/media/{media}/", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with JWPlatformClient(
-            SECRET,
-            base_url=f"http://127.0.0.1:{port}",
-            rate_limit=RateLimit(10, 0.5),
-        ) as jw:
-            with pytest.raises(jwasync.TooManyRequestsError):
-                await jw.media.get(SITE, "Media123")  # past max_retry_after: fails fast
-            # Everyone else waits at most two periods, not an hour.
-            result = await asyncio.wait_for(jw.media.get(SITE, "Media123"), 5)
-    finally:
-        await runner.cleanup()
+    async with (
+        serve(app) as url,
+        JWPlatformClient(SECRET, base_url=url, rate_limit=RateLimit(10, 0.5)) as jw,
+    ):
+        with pytest.raises(jwasync.TooManyRequestsError):
+            await jw.media.get(SITE, "Media123")  # past max_retry_after: fails fast
+        # Everyone else waits at most two periods, not an hour.
+        result = await asyncio.wait_for(jw.media.get(SITE, "Media123"), 5)
     assert result == {"id": "Media123"}
 
 
@@ -149,20 +155,13 @@ async def test_a_put_that_may_have_run_is_not_silently_resent() -> None:
     app = web.Application()
     app.router.add_get("/v2/sites/{site}/media/{media}/", warm)
     app.router.add_put("/v2/sites/{site}/channels/{c}/events/{e}/clip/", clip)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with JWPlatformClient(
-            SECRET, base_url=f"http://127.0.0.1:{port}", rate_limit=None
-        ) as jw:
-            await jw.media.get(SITE, "Media123")  # a kept-alive connection
-            with pytest.raises(jwasync.ConnectError):
-                await jw.channel_events.clip(SITE, "Chan1234", "Evnt1234")
-    finally:
-        await runner.cleanup()
+    async with (
+        serve(app) as url,
+        JWPlatformClient(SECRET, base_url=url, rate_limit=None) as jw,
+    ):
+        await jw.media.get(SITE, "Media123")  # a kept-alive connection
+        with pytest.raises(jwasync.ConnectError):
+            await jw.channel_events.clip(SITE, "Chan1234", "Evnt1234")
     assert executed == 1
 
 
@@ -189,21 +188,14 @@ async def test_deeply_nested_json_is_a_typed_error() -> None:
 
     app = web.Application()
     app.router.add_get("/v2/sites/{site}/media/{media}/", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with JWPlatformClient(
-            SECRET, base_url=f"http://127.0.0.1:{port}", rate_limit=None
-        ) as jw:
-            with pytest.raises(jwasync.InvalidResponseError):
-                await jw.media.get(SITE, "ok123456")
-            with pytest.raises(jwasync.BadRequestError) as info:
-                await jw.media.get(SITE, "bad12345")
-    finally:
-        await runner.cleanup()
+    async with (
+        serve(app) as url,
+        JWPlatformClient(SECRET, base_url=url, rate_limit=None) as jw,
+    ):
+        with pytest.raises(jwasync.InvalidResponseError):
+            await jw.media.get(SITE, "ok123456")
+        with pytest.raises(jwasync.BadRequestError) as info:
+            await jw.media.get(SITE, "bad12345")
     assert info.value.errors == []
 
 
