@@ -24,7 +24,13 @@ from aiolimiter import AsyncLimiter
 
 from jwasync._budget import Budget
 from jwasync._config import RateLimit
-from jwasync.testing import ServerModel, make_budget, max_in_window, run_virtual
+from jwasync.testing import (
+    Decision,
+    ServerModel,
+    make_budget,
+    max_in_window,
+    run_virtual,
+)
 
 
 @dataclass
@@ -76,17 +82,23 @@ async def job(
 
     limiter = AsyncLimiter(limit, period)
 
-    async def plain_call(attempt: int) -> bool:
+    async def exchange() -> Decision:
+        """One round trip: half-way there, the server counts it; then back."""
         nonlocal throttled
+        delay = rng.uniform(*latency)
+        there = delay * rng.random()
+        await asyncio.sleep(there)
+        decision = server.try_acquire(loop.time())
+        if decision.accepted:
+            accepted.append(loop.time())
+        else:
+            throttled += 1
+        await asyncio.sleep(delay - there)
+        return decision
+
+    async def plain_call(attempt: int) -> bool:
         async with limiter:
-            delay = rng.uniform(*latency)
-            await asyncio.sleep(delay * rng.random())
-            decision = server.try_acquire(loop.time())
-            if decision.accepted:
-                accepted.append(loop.time())
-            else:
-                throttled += 1
-            await asyncio.sleep(delay - delay * rng.random())
+            decision = await exchange()
         if not decision.accepted:
             # tenacity's wait_random_exponential(multiplier=period/limit, max=period)
             ceiling = min(period, period / limit * 2**attempt)
@@ -94,18 +106,10 @@ async def job(
         return decision.accepted
 
     async def call(attempt: int) -> bool:
-        nonlocal throttled
         if plain:
             return await plain_call(attempt)
         async with budget.slot(retry=False) as slot:
-            delay = rng.uniform(*latency)
-            await asyncio.sleep(delay * rng.random())
-            decision = server.try_acquire(loop.time())
-            if decision.accepted:
-                accepted.append(loop.time())
-            else:
-                throttled += 1
-            await asyncio.sleep(delay - delay * rng.random())
+            decision = await exchange()
             headers = {
                 "jw-request-limit": str(limit),
                 "jw-request-remaining": str(decision.remaining),

@@ -51,39 +51,30 @@ class AdSchedules(SiteCollection):
         )
 
 
-class VpbConfigs(SiteCollection):
+class _BiddingConfigs(SiteCollection):
+    """Bidding configs under ``/v2/sites/{site_id}/advertising/``."""
+
+    async def get(self, site_id: str, config_id: str) -> JSON:
+        """Return one config."""
+        return await self._object("get", {"site_id": site_id, "config_id": config_id})
+
+    async def update(self, site_id: str, config_id: str, body: Body) -> JSON:
+        """PATCH a config."""
+        ids = {"site_id": site_id, "config_id": config_id}
+        return await self._object("update", ids, body)
+
+    async def delete(self, site_id: str, config_id: str) -> None:
+        """Delete a config."""
+        await self._delete("delete", {"site_id": site_id, "config_id": config_id})
+
+
+class VpbConfigs(_BiddingConfigs):
     """A site's VPB configs: ``/v2/sites/{site_id}/advertising/vpb_configs/``."""
 
     accessor = "vpb_configs"
 
-    async def get(self, site_id: str, config_id: str) -> JSON:
-        """Return one VPB config."""
-        return await self._object("get", {"site_id": site_id, "config_id": config_id})
 
-    async def update(self, site_id: str, config_id: str, body: Body) -> JSON:
-        """PATCH a VPB config."""
-        ids = {"site_id": site_id, "config_id": config_id}
-        return await self._object("update", ids, body)
-
-    async def delete(self, site_id: str, config_id: str) -> None:
-        """Delete a VPB config."""
-        await self._delete("delete", {"site_id": site_id, "config_id": config_id})
-
-
-class PlayerBiddingConfigs(SiteCollection):
+class PlayerBiddingConfigs(_BiddingConfigs):
     """Player-bidding configs: ``…/advertising/player_bidding_configs/``."""
 
     accessor = "player_bidding_configs"
-
-    async def get(self, site_id: str, config_id: str) -> JSON:
-        """Return one player-bidding config."""
-        return await self._object("get", {"site_id": site_id, "config_id": config_id})
-
-    async def update(self, site_id: str, config_id: str, body: Body) -> JSON:
-        """PATCH a player-bidding config."""
-        ids = {"site_id": site_id, "config_id": config_id}
-        return await self._object("update", ids, body)
-
-    async def delete(self, site_id: str, config_id: str) -> None:
-        """Delete a player-bidding config."""
-        await self._delete("delete", {"site_id": site_id, "config_id": config_id})
