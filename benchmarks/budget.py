@@ -14,11 +14,17 @@ It prints, per scenario, 429s received and the time taken against the least
 possible for the job (``(ceil(N / limit) - 1) * period``; with another consumer
 the least possible is longer, so compare strategies within a row).
 
+On a fixed window the result depends on where the job starts in the window:
+one request too many for a window costs a whole period. Every strategy therefore
+meets the same phase (set relative to the start of its own fake), and a sweep
+over eight phases on fixed windows with a 20% consumer compares them across the
+whole window.
+
 A last scenario queues 1,000 coroutines at once on one jwasync client and reports
 the most requests released at one instant (a herd shows up here), whether they
 left in arrival order, and the memory held per waiting coroutine.
 
-Run: ``python benchmarks/budget.py`` (about 10 minutes with the defaults; use
+Run: ``python benchmarks/budget.py`` (about 15 minutes with the defaults; use
 ``--period`` to trade time for precision, ``--quick`` for one model and no
 company).
 """
@@ -30,6 +36,8 @@ import asyncio
 import contextvars
 import gc
 import math
+import random
+import statistics
 import sys
 import time
 import tracemalloc
@@ -174,13 +182,24 @@ STRATEGIES: dict[str, Callable[..., Awaitable[tuple[int, int]]]] = {
 
 
 async def run_one(
-    strategy: str, model: str, foreign: float, args: argparse.Namespace, seed: int
+    strategy: str,
+    model: str,
+    foreign: float,
+    args: argparse.Namespace,
+    seed: int,
+    phase: float | None = None,
 ) -> Result:
+    if phase is None:
+        phase = random.Random(seed).random()
+    # Window boundaries sit at ``phase`` periods after this fake starts (the fake's
+    # clock is the loop's), so each strategy meets the same phase.
+    offset = asyncio.get_running_loop().time() + phase * args.period
     async with FakeJWPlatform(
         tokens=(TOKEN,),
         limit=args.limit,
         period=args.period,
         model=model,
+        fixed_offset=offset,
         latency=(args.latency / 2, args.latency * 1.5),
         foreign_rate=foreign,
         seed=seed,
@@ -215,6 +234,40 @@ def print_table(title: str, rows: list[Result]) -> None:
             f"{r.failed:>6} {r.elapsed:>7.1f}s {r.ratio:>7.2f}x"
         )
     sys.stdout.flush()
+
+
+async def phase_sweep(args: argparse.Namespace, strategies: list[str]) -> None:
+    """Fixed windows with a 20% consumer, the job started at each of N phases."""
+    names = [s for s in strategies if s != "pacing"]
+    results: dict[str, list[Result]] = {name: [] for name in names}
+    print(f"\nfixed window, another at 20%, the job started at {args.phases} phases")
+    heads = [f"{n + ' 429s':>13} {n + ' time':>13}" for n in names]
+    print(f"{'phase':>5} " + " ".join(heads))
+    for i in range(args.phases):
+        phase = i / args.phases
+        row = []
+        for name in names:
+            r = await run_one(name, "fixed", 0.2, args, args.seed, phase=phase)
+            results[name].append(r)
+            row.append(f"{r.throttled:>13} {r.ratio:>12.2f}x")
+        print(f"{phase:>5.2f} " + " ".join(row))
+        sys.stdout.flush()
+    print(
+        "mean  "
+        + " ".join(
+            f"{statistics.mean(r.throttled for r in results[n]):>13.1f} "
+            f"{statistics.mean(r.ratio for r in results[n]):>12.2f}x"
+            for n in names
+        )
+    )
+    if len(names) > 1:
+        first, *others = names
+        for other in others:
+            worst = max(
+                a.ratio / b.ratio
+                for a, b in zip(results[first], results[other], strict=True)
+            )
+            print(f"worst {first} time / {other} time over the phases: {worst:.2f}")
 
 
 async def herd(args: argparse.Namespace) -> None:
@@ -303,9 +356,12 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strategies", default="jwasync,plain,pacing")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--phases", type=int, default=8, help="fixed-window sweep (0 skips it)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.models, args.company = "sliding", "0"
+        args.models, args.company, args.phases = "sliding", "0", 0
     models = args.models.split(",")
     shares = [float(s) for s in args.company.split(",")]
     strategies = args.strategies.split(",")
@@ -322,6 +378,8 @@ async def main(argv: list[str] | None = None) -> int:
                     continue  # pacing ignores company; one row per model is enough
                 rows.append(await run_one(strategy, model, share, args, args.seed))
         print_table(f"another consumer at {share:.0%} of the limit", rows)
+    if args.phases and "fixed" in models:
+        await phase_sweep(args, strategies)
     await herd(args)
     return 0
 

@@ -60,6 +60,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import NamedTuple
 
 from aiolimiter import AsyncLimiter
 
@@ -174,6 +175,21 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+class _Held(NamedTuple):
+    """An answered slot, ordered by when it frees."""
+
+    release_at: float
+    seq: int
+    foreign: bool
+    # How many requests had left when the answer came: orders answers against
+    # sends even when both happen at the same clock reading.
+    answered_after: int
+    sent_at: float
+    # Whether the server surely counted it: a success, not a 429, an error or a
+    # request that got no answer. Only these can show it forgetting early.
+    counted: bool
+
+
 class Slot:
     """One admission: held from the moment a request leaves until it is settled.
 
@@ -250,10 +266,7 @@ class Budget:
             self._shaper = AsyncLimiter(burst, burst * config.period / config.limit)
         self.name = name
 
-        # Answered slots: (release_at, seq, foreign, answered_at_seq). The last field
-        # is how many requests had left when the answer came, which orders answers
-        # against sends even when both happen at the same clock reading.
-        self._held: list[tuple[float, int, bool, int]] = []
+        self._held: list[_Held] = []  # a heap of answered slots
         self._in_flight: dict[int, float] = {}  # seq -> send time, in send order
         self._recent: deque[float] = deque()  # release times of slots freed lately
         self._reserved = 0  # woken waiters that have not resumed yet
@@ -268,10 +281,23 @@ class Budget:
         # Sends the newest answer's jw-request-remaining still allows, less those
         # made since; at zero only a lone probe may leave to learn more.
         self._clamp = math.inf
+        # When the server said it had no room: a lone request may ask again once a
+        # slot held at that answer has freed.
+        self._clamp_reopens = -math.inf
         self._paused_until = 0.0
         self._streak_429 = 0
         self._pause_seq = 0  # requests sent up to here left before the pause
         self._synced_at = -math.inf
+        self._synced_sent_at = (
+            -math.inf
+        )  # when the newest applied answer's request left
+        # Times (lo, hi] known to hold a restart of the server's window: it was seen
+        # forgetting requests of ours that a sliding window would still count. If
+        # windows restart every period, one restarts in each (lo, hi] + k * period.
+        self._restart: tuple[float, float] | None = None
+        self._restart_sighted = False  # seen forgetting, not only guessed from 429s
+        self._restart_probe_seq = 0
+        self._restart_probe_sent = -math.inf
         # (time, count) of requests by others, seen in headers or through a 429.
         self._foreign_seen: deque[tuple[float, int]] = deque()
         self._last_wait_log = -math.inf
@@ -319,7 +345,7 @@ class Budget:
             throttled=self._throttled,
             waits=self._waits,
             wait_time=self._wait_time,
-            foreign=sum(1 for entry in self._held if entry[2]),
+            foreign=sum(1 for entry in self._held if entry.foreign),
             foreign_total=self._foreign_total,
             paused_until_in=max(0.0, self._paused_until - now),
         )
@@ -439,8 +465,8 @@ class Budget:
     def _expire(self, now: float, *, keep_after: float = math.inf) -> None:
         held = self._held
         recent = self._recent
-        while held and held[0][0] <= now + _EPSILON:
-            recent.append(heapq.heappop(held)[0])
+        while held and held[0].release_at <= now + _EPSILON:
+            recent.append(heapq.heappop(held).release_at)
         # Keep freed slots only while a request sent before they freed is unanswered
         # (or is being settled: ``keep_after`` is its send time).
         oldest = min(next(iter(self._in_flight.values()), math.inf), keep_after)
@@ -455,17 +481,66 @@ class Budget:
         if not self._enforce:
             return True
         self._expire(now)
-        if self._clamped():
+        if self._clamped(now):
             return False
-        return self._used() < self._capacity(now)
+        if self._used() < self._capacity(now):
+            return True
+        return self._lone() and now + _EPSILON >= self._restart_probe_due(now)
 
-    def _clamped(self) -> bool:
+    def _lone(self) -> bool:
+        return not self._in_flight and not self._reserved
+
+    def _restart_probe_due(self, now: float) -> float:
+        """When a lone request may ask whether the server's window has restarted.
+
+        The log holds a slot for a full period, which is too cautious for a
+        server that restarts its window (or refills a bucket) sooner. Once it
+        has been seen doing so (``_restart``), one request may go at the next
+        likely restart, even while the log is full, to learn the fresh count.
+        Its answer releases the forgotten slots and narrows down the restart
+        time; a 429 narrows it the other way. While the restart is known only
+        roughly the probe aims at the middle (at most one 429 a period while it
+        learns); once known to a sixteenth of a period, or while nobody else
+        uses the secret, just after it (where a 429 cannot happen).
+
+        With no sighting yet, a probe goes half a period after the newest
+        answer's request left, but only while others use the secret (alone, the
+        log's caution costs little, and a probe that finds no room would be a
+        429 for nothing) and only into a slot held for them: our own sends
+        never exceed the limit in a period without a sighting.
+        """
+        if self._restart is None:
+            own = len(self._in_flight) + sum(1 for e in self._held if not e.foreign)
+            if (
+                own >= self._limit  # a sliding window would refuse it
+                or not self._in_company(now)
+                or self._synced_sent_at == -math.inf
+            ):
+                return math.inf
+            after = max(self._synced_sent_at, self._restart_probe_sent)
+            return after + self._period / 2
+        lo, hi = self._restart
+        learn = hi - lo > self._period / 16 and self._in_company(now)
+        aim = (lo + hi) / 2 if learn else hi
+        after = max(self._synced_sent_at, self._restart_probe_sent, hi)
+        return aim + (math.floor((after - aim) / self._period) + 1) * self._period
+
+    def _clamped(self, now: float) -> bool:
         """Whether the newest ``jw-request-remaining``, less what left since, says wait.
 
-        Only while an answer is on its way: with nothing in flight a lone probe may
-        go (when the log has room) to learn the server's count afresh.
+        While an answer is on its way, it will tell. With nothing in flight a lone
+        request may go (when the log has room) to learn the server's count
+        afresh, once the server may have room again: when a slot held at that
+        answer frees, or at a likely window restart.
         """
-        return self._clamp <= self._reserved and bool(self._in_flight or self._reserved)
+        if self._clamp > self._reserved:
+            return False
+        if self._in_flight or self._reserved:
+            return True
+        return now + _EPSILON < self._clamp_wait(now)
+
+    def _clamp_wait(self, now: float) -> float:
+        return min(self._clamp_reopens, self._restart_probe_due(now))
 
     def _capacity(self, now: float) -> int:
         """The limit, less what others are likely to have spent since we last heard.
@@ -481,6 +556,14 @@ class Budget:
         silence = min(1.0, (now - self._synced_at) / self._period)
         return max(1, self._limit - math.ceil(rate * silence))
 
+    def _in_company(self, now: float) -> bool:
+        """Whether others used at least a twentieth of the limit over the last period.
+
+        A stray 429 is not company: it takes a few requests by others to make
+        probing for room worth its 429s.
+        """
+        return self._foreign_rate(now) >= max(2, self._limit // 20)
+
     def _note_foreign(self, now: float, count: int) -> None:
         self._foreign_total += count
         self._foreign_seen.append((now, count))
@@ -495,6 +578,15 @@ class Budget:
     def _take(self) -> Slot:
         self._clamp -= 1
         self._seq += 1
+        now = self._now()
+        if self._enforce and (
+            self._used() >= self._capacity(now)
+            or (self._clamp < 0 and now + _EPSILON < self._clamp_reopens)
+        ):
+            # Only a restart probe leaves while the log is full, or before a slot
+            # frees when the server said it had no room.
+            self._restart_probe_seq = self._seq
+            self._restart_probe_sent = now
         self._in_flight[self._seq] = self._now()
         self._sent += 1
         return Slot(self, self._seq)
@@ -523,10 +615,15 @@ class Budget:
             return self._paused_until
         if self._probe and (self._in_flight or self._reserved):
             return math.inf  # the probe's response will wake us
-        if self._clamped():
-            return math.inf  # an answer will re-sync the clamp
-        if self._enforce and self._held and self._used() >= self._capacity(now):
-            return self._held[0][0]
+        if self._clamped(now):
+            if self._in_flight or self._reserved:
+                return math.inf  # an answer will re-sync the clamp
+            return self._clamp_wait(now)
+        if self._enforce and self._used() >= self._capacity(now):
+            frees = self._held[0].release_at if self._held else math.inf
+            if self._lone():
+                return min(frees, self._restart_probe_due(now))
+            return frees
         return math.inf  # only in-flight requests hold slots; a response wakes us
 
     def _arm(self, when: float) -> None:
@@ -554,7 +651,17 @@ class Budget:
         retry_after: float | None = None
         # Every request that left holds its slot for a period, a 429 too: whether
         # the server counts refused calls is not documented, so assume it does.
-        heapq.heappush(self._held, (now + self._period, seq, False, self._seq))
+        heapq.heappush(
+            self._held,
+            _Held(
+                now + self._period,
+                seq,
+                False,
+                self._seq,
+                sent_at,
+                status is not None and 200 <= status < 400,
+            ),
+        )
         if status == 429:
             retry_after = self._on_throttled(seq, now, headers or {})
         elif status is not None:
@@ -584,12 +691,19 @@ class Budget:
                 until = now + min(retry_after, 2 * self._period)
                 self._paused_until = max(self._paused_until, until)
             return retry_after
-        if not self._streak_429:
+        if seq == self._restart_probe_seq:
+            self._restart_refused(self._restart_probe_sent)
+        elif not self._streak_429:
             self._note_foreign(now, 1)  # we saw room the server did not have
         self._streak_429 += 1
         self._pause_seq = self._seq
         drip = self._period / max(1, self._limit)
         backoff = min(self._period, drip * 2 ** (self._streak_429 - 1))
+        restart = self._restart_probe_due(now) if self._restart_sighted else math.inf
+        if retry_after is None and restart < math.inf:
+            # A server seen restarting its window has room again at the restart,
+            # not before: wait for it, instead of asking again and again.
+            backoff = max(drip, restart - now)
         # Honour Retry-After, but never park every caller of the secret for longer
         # than two periods on one answer: the probe after that asks again, and a
         # server that still refuses says so with another 429.
@@ -629,38 +743,97 @@ class Budget:
             return  # a 429 says "none left", and the pause already acts on it
         self._expire(now, keep_after=sent_at)
         spent = self._limit - remaining
-        self._release_forgotten(seq, spent - 1)
+        restarted_after = self._release_forgotten(seq, spent - 1, now)
+        if restarted_after is not None:
+            self._restart_seen(restarted_after, now)
         if seq < self._synced_seq:
             return  # older than an answer already applied: it says less
         self._synced_seq = seq
         self._synced_at = now
+        self._synced_sent_at = sent_at
         # Requests still in flight, and those answered after this one left, may
         # have reached the server after it: its count need not include them.
         uncounted = len(self._in_flight) + sum(
-            1 for e in self._held if not e[2] and e[3] >= seq and e[1] != seq
+            1
+            for e in self._held
+            if not e.foreign and e.answered_after >= seq and e.seq != seq
         )
         self._clamp = remaining - uncounted
+        # "None left" holds until a slot frees, unless one freed since it left.
+        full = remaining == 0 and self._held and not self._expired_since(sent_at)
+        self._clamp_reopens = self._held[0].release_at if full else -math.inf
         explained = (
             len(self._held) + len(self._in_flight) + self._expired_since(sent_at)
         )
         if spent > explained:
             self._hold_foreign(spent - explained, now, seq)
 
-    def _release_forgotten(self, seq: int, bound: int) -> None:
+    def _release_forgotten(self, seq: int, bound: int, now: float) -> float | None:
         """Release slots the server says it no longer counts.
 
         Slots answered before this request left were all counted by the server
         before it counted this one, so at most ``bound`` (what it reports spent,
         less this request) can still be in its window. Slots answered later, or
         still in flight, may or may not be in that figure and are kept.
+
+        Returns:
+            When the server counts fewer than our requests of the last period
+            answered before this one left (a sliding window would count them
+            all), it restarted or refilled its window after the oldest of them it
+            forgot had left: that send time. Otherwise None.
         """
-        before = [entry for entry in self._held if entry[3] < seq]
+        before = [entry for entry in self._held if entry.answered_after < seq]
         surplus = len(before) - max(0, bound)
         if surplus <= 0:
-            return
+            return None
         drop = set(heapq.nsmallest(surplus, before))
         self._held = [entry for entry in self._held if entry not in drop]
         heapq.heapify(self._held)
+        recent = now - self._period + self._period / 50
+        sends = sorted(
+            e.sent_at
+            for e in before
+            if e.counted and not e.foreign and e.sent_at > recent
+        )
+        forgotten = len(sends) - max(0, bound)
+        return sends[forgotten - 1] if forgotten > 0 else None
+
+    def _restart_seen(self, lo: float, hi: float) -> None:
+        """Narrow down when the server restarts its window: one restart is in (lo, hi].
+
+        Intervals from earlier sightings are moved by whole periods onto this
+        one and intersected; if they do not meet, the server does not restart
+        every period at one phase, and the newest sighting starts afresh.
+        """
+        if self._restart is not None:
+            old_lo, old_hi = self._restart
+            shift = math.ceil((old_hi - lo) / self._period) - 1
+            old_lo, old_hi = (
+                old_lo - shift * self._period,
+                old_hi - shift * self._period,
+            )
+            if max(lo, old_lo) < min(hi, old_hi):
+                lo, hi = max(lo, old_lo), min(hi, old_hi)
+        self._restart = (lo, hi)
+        self._restart_sighted = True
+
+    def _restart_refused(self, sent_at: float) -> None:
+        """A restart probe got a 429: no restart came between its period's and it."""
+        if self._restart is None:
+            # A window that restarts every period restarts within a period of
+            # the newest answer; not before this probe, then.
+            if sent_at < self._synced_sent_at + self._period - _EPSILON:
+                self._restart = (sent_at, self._synced_sent_at + self._period)
+            return
+        lo, hi = self._restart
+        shift = math.floor((sent_at - lo) / self._period)
+        sent_at -= shift * self._period  # now in [lo, lo + period)
+        if sent_at >= hi - _EPSILON:
+            # Refused after the latest time a restart fits: no restart every period.
+            self._restart = None
+            self._restart_sighted = False
+        else:
+            self._restart = (max(lo, sent_at), hi)
 
     def _expired_since(self, sent_at: float) -> int:
         """Slots freed after ``sent_at``: the server may still have counted them."""
@@ -669,7 +842,9 @@ class Budget:
     def _hold_foreign(self, count: int, now: float, seq: int) -> None:
         self._note_foreign(now, count)
         for _ in range(count):
-            heapq.heappush(self._held, (now + self._period, seq, True, self._seq))
+            heapq.heappush(
+                self._held, _Held(now + self._period, seq, True, self._seq, now, True)
+            )
 
 
 class _SlotRequest:
