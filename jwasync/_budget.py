@@ -33,6 +33,20 @@ How it decides when a request may leave:
   foreign slots, or as a 429 where we saw room) are assumed to go on at that rate
   while we hear nothing: after a long silence (say, while our own window was full)
   that share is held back instead of being sent into a window others have used.
+* **Window restarts are learned.** When an answer shows the server forgot requests
+  of ours from the last period, which a sliding window never does, its window
+  restarted (a fixed window) or refilled (a bucket) between the oldest forgotten
+  send and that answer. Sightings, moved by whole periods, are intersected into an
+  interval ``(lo, hi]``; while the log is full a lone *restart probe* may go at the
+  next ``hi + k * period`` (or at the middle of the interval while others use the
+  secret, where a 429 narrows it from below) instead of waiting for slots held a
+  full period. A probe refused where a restart must have been drops the guess.
+  With others on the secret and nothing sighted yet, a lone probe may also take a
+  slot held for them half a period after the newest answer; our own sends still
+  never exceed the limit in any period unless a sighting showed the server allows
+  it. An answer saying nothing remains holds the lone probe until a slot frees
+  (or the next likely restart), and a 429 on a server seen restarting waits for
+  the restart instead of doubling its pause past it.
 * **One waiter per freed slot**, in arrival order, woken by one timer at the moment
   the slot frees. Waiting requests are futures in a FIFO queue; nothing polls.
 * **A 429 pauses every sender**, for ``Retry-After`` when the server sends one or an

@@ -10,6 +10,7 @@ import pytest
 from jwasync import BudgetTimeoutError
 from jwasync._budget import Budget, Slot, budget_for, parse_retry_after
 from jwasync._config import RateLimit
+from jwasync.testing import make_budget
 from jwasync.testing._vtime import run_virtual
 
 START = 1000.0
@@ -558,3 +559,77 @@ def test_a_429_where_we_saw_room_counts_as_someone_else() -> None:
         return budget.stats().foreign_total
 
     assert run_virtual(main()) == 1
+
+
+async def fixed_window_call(
+    budget: Budget, server: object, log: list[tuple[float, int]]
+) -> None:
+    """One request against a pure server model, 0.1 s there and back."""
+    loop = asyncio.get_running_loop()
+    async with budget.slot() as slot:
+        sent = now()
+        await asyncio.sleep(0.05)
+        decision = server.try_acquire(loop.time())  # type: ignore[attr-defined]
+        await asyncio.sleep(0.05)
+        status = 200 if decision.accepted else 429
+        log.append((sent, status))
+        slot.settle(status, headers(3, decision.remaining))
+
+
+def test_a_fixed_window_restart_is_learned_and_probed_for() -> None:
+    async def main() -> tuple[list[tuple[float, int]], tuple[float, float] | None]:
+        budget = Budget(RateLimit(limit=3, period=10))
+        # The server's windows restart at 5, 15, 25, ... (virtual seconds).
+        server = make_budget("fixed", 3, 10.0, offset=START + 5.0)
+        log: list[tuple[float, int]] = []
+        await fixed_window_call(budget, server, log)  # A at 0
+        await asyncio.sleep(5.5 - now())
+        # B at 5.5: the server no longer counts A, sent 5.5 s ago; a sliding window
+        # would. So a restart came between A leaving and B's answer.
+        await fixed_window_call(budget, server, log)
+        restart = budget._restart
+        await asyncio.sleep(22 - now())
+        # Three at 22 fill the window [15, 25); a fourth at 23 finds the log full
+        # until 32, but goes at the next likely restart instead.
+        calls = [asyncio.ensure_future(fixed_window_call(budget, server, log))]
+        await asyncio.sleep(0)
+        calls += [
+            asyncio.ensure_future(fixed_window_call(budget, server, log))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(1)
+        calls.append(asyncio.ensure_future(fixed_window_call(budget, server, log)))
+        await asyncio.gather(*calls)
+        return log, restart
+
+    log, restart = run_virtual(main())
+    assert restart == pytest.approx((0.0 + START, 5.6 + START))
+    sends = [round(t, 2) for t, _ in log]
+    # A, B, then two at 22 (B's answer left room for two) and the third once
+    # their answers came; then the fourth at 25.6 (the restart seen at 5.6, plus
+    # two periods), not at 32.1 when the log frees a slot.
+    assert sends == [0.0, 5.5, 22.0, 22.0, 22.1, 25.6]
+    assert all(status == 200 for _, status in log)
+
+
+def test_a_refused_restart_probe_drops_the_guess() -> None:
+    async def main() -> tuple[bool, tuple[float, float] | None, float]:
+        budget = Budget(RateLimit(limit=3, period=10))
+        (await budget.acquire()).settle(200, headers(3, 2))  # at 0
+        await asyncio.sleep(5)
+        # At 5 the server says only this one is spent: it forgot the request of 0.
+        (await budget.acquire()).settle(200, headers(3, 2))
+        seen = budget._restart is not None
+        await asyncio.sleep(17)
+        for remaining in (2, 1, 0):  # three at 22 fill the log until 32
+            (await budget.acquire()).settle(200, headers(3, remaining))
+        # Alone, the next request goes at the restart seen at 5 plus two periods.
+        slot = await budget.acquire()
+        went = now()
+        slot.settle(429, {})  # no restart there after all
+        return seen, budget._restart, went
+
+    seen, after, went = run_virtual(main())
+    assert seen
+    assert went == pytest.approx(25.0)
+    assert after is None

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from jwasync._budget import Budget
 from jwasync._config import RateLimit
-from jwasync.testing import max_in_window, run_virtual
+from jwasync.testing import ServerModel, make_budget, max_in_window, run_virtual
 
 LIMIT = 5
 PERIOD = 10.0
@@ -97,3 +97,67 @@ def test_sends_never_exceed_the_limit_and_nobody_is_stranded(
     batches = math.ceil(n / LIMIT) + 1 + spent
     bound = 30 + batches * (PERIOD + 3) + throttles * PERIOD
     assert elapsed <= bound
+
+
+def run_against(
+    model: ServerModel, offset: float, schedule: list[tuple[float, float]]
+) -> tuple[int, int]:
+    """Requests at ``schedule`` (arrival, latency) against a truthful server model.
+
+    Returns:
+        429s received, and requests still waiting at the end.
+    """
+
+    async def main() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        budget = Budget(RateLimit(LIMIT, PERIOD))
+        server = make_budget(model, LIMIT, PERIOD, offset=loop.time() + offset)
+        throttled = 0
+
+        async def one(arrival: float, latency: float) -> None:
+            nonlocal throttled
+            await asyncio.sleep(arrival)
+            while True:
+                async with budget.slot() as slot:
+                    await asyncio.sleep(latency / 2)
+                    decision = server.try_acquire(loop.time())
+                    await asyncio.sleep(latency / 2)
+                    status = 200 if decision.accepted else 429
+                    slot.settle(
+                        status,
+                        {
+                            "jw-request-limit": str(LIMIT),
+                            "jw-request-remaining": str(decision.remaining),
+                        },
+                    )
+                if decision.accepted:
+                    return
+                throttled += 1
+
+        await asyncio.gather(*(one(*r) for r in schedule))
+        return throttled, budget.stats().waiting
+
+    return run_virtual(main())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["sliding", "fixed", "bucket"]),
+    st.floats(min_value=0, max_value=PERIOD, allow_nan=False),
+    st.lists(
+        st.tuples(
+            st.floats(min_value=0, max_value=40, allow_nan=False),
+            st.floats(min_value=0.001, max_value=2, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_alone_on_a_truthful_server_no_request_is_refused(
+    model: ServerModel, offset: float, schedule: list[tuple[float, float]]
+) -> None:
+    # Alone on the secret, with honest headers, every rule (the log, the clamp,
+    # early release, restart probes) keeps every request within the server's
+    # limit, whichever way the server counts.
+    throttled, waiting = run_against(model, offset, schedule)
+    assert (throttled, waiting) == (0, 0)
