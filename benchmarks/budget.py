@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextvars
 import gc
+import itertools
 import math
 import random
 import statistics
@@ -53,7 +54,19 @@ from jwasync import JWPlatformClient, RateLimit, RetryPolicy
 from jwasync._budget import Budget
 from jwasync.testing import FakeJWPlatform
 
-TOKEN = "bench-secret"
+_runs = itertools.count(1)
+
+
+def new_token() -> str:
+    """A secret of its own for each run.
+
+    Budgets are shared per (URL, secret) in an event loop, and the OS may hand a
+    later fake the port of an earlier one: a shared secret would then carry one
+    run's budget (and its RateLimit) into the next.
+    """
+    return f"bench-secret-{next(_runs)}"
+
+
 SITE = "Bench123"
 
 
@@ -103,7 +116,7 @@ async def strategy_jwasync(
     fake: FakeJWPlatform, ids: list[str], args: argparse.Namespace
 ) -> tuple[int, int]:
     async with JWPlatformClient(
-        TOKEN,
+        fake.tokens[0],
         base_url=fake.url,
         rate_limit=RateLimit(args.limit, args.period),
         retry=RetryPolicy(max_attempts=10),
@@ -125,7 +138,7 @@ async def strategy_plain(
 ) -> tuple[int, int]:
     limiter = AsyncLimiter(args.limit, args.period)
     throttled = 0
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {fake.tokens[0]}"}
     async with aiohttp.ClientSession() as session:
 
         @tenacity.retry(
@@ -156,7 +169,7 @@ async def strategy_pacing(
 ) -> tuple[int, int]:
     throttled = 0
     failed = 0
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {fake.tokens[0]}"}
     gap = args.period / args.limit
     async with aiohttp.ClientSession() as session:
         for i in range(args.requests):
@@ -194,8 +207,9 @@ async def run_one(
     # Window boundaries sit at ``phase`` periods after this fake starts (the fake's
     # clock is the loop's), so each strategy meets the same phase.
     offset = asyncio.get_running_loop().time() + phase * args.period
+    token = new_token()
     async with FakeJWPlatform(
-        tokens=(TOKEN,),
+        tokens=(token,),
         limit=args.limit,
         period=args.period,
         model=model,
@@ -208,7 +222,7 @@ async def run_one(
         started = time.monotonic()
         throttled, failed = await STRATEGIES[strategy](fake, ids, args)
         elapsed = time.monotonic() - started
-        stats = fake.stats_for(TOKEN)
+        stats = fake.stats_for(token)
         return Result(
             strategy=strategy,
             model=model,
@@ -285,12 +299,13 @@ async def herd(args: argparse.Namespace) -> None:
         original_wake(budget)
         wakes.append((budget._reserved - before, free))
 
+    token = new_token()
     async with FakeJWPlatform(
-        tokens=(TOKEN,), limit=args.limit, period=period, model="sliding"
+        tokens=(token,), limit=args.limit, period=period, model="sliding"
     ) as fake:
         ids = [m["id"] for m in fake.seed_media(SITE, 10)]
         async with JWPlatformClient(
-            TOKEN, base_url=fake.url, rate_limit=RateLimit(args.limit, period)
+            token, base_url=fake.url, rate_limit=RateLimit(args.limit, period)
         ) as jw:
             order: list[int] = []
             current: contextvars.ContextVar[int] = contextvars.ContextVar("i")
@@ -323,7 +338,7 @@ async def herd(args: argparse.Namespace) -> None:
                 Budget._wake = original_wake  # type: ignore[method-assign]
                 Budget._take = original_take  # type: ignore[method-assign]
             stats = jw.budget
-        server = fake.stats_for(TOKEN)
+        server = fake.stats_for(token)
     overshoot = max((granted - free for granted, free in wakes), default=0)
     in_order = order == sorted(order)
     print(f"\n{n:,} coroutines queued at once on one client ({args.limit} per 1s)")
