@@ -302,9 +302,8 @@ class Budget:
         self._streak_429 = 0
         self._pause_seq = 0  # requests sent up to here left before the pause
         self._synced_at = -math.inf
-        self._synced_sent_at = (
-            -math.inf
-        )  # when the newest applied answer's request left
+        # When the newest applied answer's request left.
+        self._synced_sent_at = -math.inf
         # Times (lo, hi] known to hold a restart of the server's window: it was seen
         # forgetting requests of ours that a sliding window would still count. If
         # windows restart every period, one restarts in each (lo, hi] + k * period.
@@ -601,7 +600,7 @@ class Budget:
             # frees when the server said it had no room.
             self._restart_probe_seq = self._seq
             self._restart_probe_sent = now
-        self._in_flight[self._seq] = self._now()
+        self._in_flight[self._seq] = now
         self._sent += 1
         return Slot(self, self._seq)
 
