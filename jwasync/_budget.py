@@ -94,8 +94,10 @@ logger = logging.getLogger(__name__)
 
 # A timer may fire up to the loop's clock resolution early; slots this close to
 # freeing are treated as free so a wake-up never finds nothing to do and re-arms
-# for the same instant. One millisecond is far below any window's slack.
-_EPSILON = 1e-3
+# for the same instant. It must stay far below a round trip: a server that answers
+# at once counts a request barely before we see the answer, and frees its slot only
+# a period after that.
+_EPSILON = 1e-6
 
 _LIMIT_HEADER = "jw-request-limit"
 _REMAINING_HEADER = "jw-request-remaining"
@@ -181,7 +183,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         return None
@@ -512,7 +514,7 @@ class Budget:
         likely restart, even while the log is full, to learn the fresh count.
         Its answer releases the forgotten slots and narrows down the restart
         time; a 429 narrows it the other way. While the restart is known only
-        roughly the probe aims at the middle (at most one 429 a period while it
+        roughly the probe aims at the middle (one lone probe at a time while it
         learns); once known to a sixteenth of a period, or while nobody else
         uses the secret, just after it (where a 429 cannot happen).
 
@@ -520,16 +522,21 @@ class Budget:
         answer's request left, but only while others use the secret (alone, the
         log's caution costs little, and a probe that finds no room would be a
         429 for nothing) and only into a slot held for them: our own sends
-        never exceed the limit in a period without a sighting.
+        never exceed the limit in a period without a sighting. A refused one
+        leaves a guess (the window restarts within a period of the newest
+        answer, after the probe) that later probes narrow, under the same rule.
         """
-        if self._restart is None:
+        if self._restart is None or not self._restart_sighted:
+            # Without a sighting, only into a slot held for others: a sliding
+            # window would refuse one beyond our own limit.
             own = len(self._in_flight) + sum(1 for e in self._held if not e.foreign)
             if (
-                own >= self._limit  # a sliding window would refuse it
+                own >= self._limit
                 or not self._in_company(now)
                 or self._synced_sent_at == -math.inf
             ):
                 return math.inf
+        if self._restart is None:
             after = max(self._synced_sent_at, self._restart_probe_sent)
             return after + self._period / 2
         lo, hi = self._restart
@@ -711,7 +718,7 @@ class Budget:
         self._streak_429 += 1
         self._pause_seq = self._seq
         drip = self._period / max(1, self._limit)
-        backoff = min(self._period, drip * 2 ** (self._streak_429 - 1))
+        backoff = min(self._period, drip * 2 ** min(self._streak_429 - 1, 30))
         restart = self._restart_probe_due(now) if self._restart_sighted else math.inf
         if retry_after is None and restart < math.inf:
             # A server seen restarting its window has room again at the restart,
@@ -799,7 +806,9 @@ class Budget:
         surplus = len(before) - max(0, bound)
         if surplus <= 0:
             return None
-        drop = set(heapq.nsmallest(surplus, before))
+        # Which of them the server forgot is unknown: drop others' slots first,
+        # so that our own count (which caps company probes) is never too low.
+        drop = set(heapq.nsmallest(surplus, before, key=lambda e: (not e.foreign, e)))
         self._held = [entry for entry in self._held if entry not in drop]
         heapq.heapify(self._held)
         recent = now - self._period + self._period / 50
@@ -834,9 +843,11 @@ class Budget:
         """A restart probe got a 429: no restart came between its period's and it."""
         if self._restart is None:
             # A window that restarts every period restarts within a period of
-            # the newest answer; not before this probe, then.
+            # the newest answer; not before this probe, then. A guess only,
+            # until a sighting confirms it.
             if sent_at < self._synced_sent_at + self._period - _EPSILON:
                 self._restart = (sent_at, self._synced_sent_at + self._period)
+                self._restart_sighted = False
             return
         lo, hi = self._restart
         shift = math.floor((sent_at - lo) / self._period)
@@ -844,7 +855,6 @@ class Budget:
         if sent_at >= hi - _EPSILON:
             # Refused after the latest time a restart fits: no restart every period.
             self._restart = None
-            self._restart_sighted = False
         else:
             self._restart = (max(lo, sent_at), hi)
 

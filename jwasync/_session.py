@@ -90,6 +90,19 @@ def _clean_params(params: Params | None) -> dict[str, str] | None:
     return clean
 
 
+class _Redacted(str):
+    """A credential that shows as ``'<redacted>'`` wherever it is repr'd.
+
+    Error trackers and ``pytest --showlocals`` print the locals of every frame of a
+    traceback, the request's headers among them.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
 class _Attempt:
     """State shared between tenacity's retry and wait hooks for one call."""
 
@@ -132,7 +145,7 @@ class Transport:
     ) -> None:
         self.session = session
         self.base_url = base_url
-        self._authorization = authorization
+        self._authorization = _Redacted(authorization)
         self.budget = budget
         self.retry = retry
         self.timeout = timeout
@@ -175,7 +188,7 @@ class Transport:
         headers = {
             "Authorization": self._authorization
             if token is None
-            else f"Bearer {token}",
+            else _Redacted(f"Bearer {token}"),
             "User-Agent": self._user_agent,
             "Accept": "application/json",
         }

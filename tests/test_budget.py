@@ -10,7 +10,7 @@ import pytest
 from jwasync import BudgetTimeoutError
 from jwasync._budget import Budget, Slot, budget_for, parse_retry_after
 from jwasync._config import RateLimit
-from jwasync.testing import make_budget
+from jwasync.testing import make_budget, max_in_window
 from jwasync.testing._vtime import run_virtual
 
 START = 1000.0
@@ -633,3 +633,60 @@ def test_a_refused_restart_probe_drops_the_guess() -> None:
     assert seen
     assert went == pytest.approx(25.0)
     assert after is None
+
+
+def test_with_company_on_a_sliding_window_own_sends_stay_within_the_limit() -> None:
+    # Found in review: a refused company probe left a guessed restart behind, and
+    # a later "restart probe" went out although our own log was full.
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        server = make_budget("sliding", 5, 10.0, count_rejected=True)
+        budget = Budget(RateLimit(5, 10))
+        sends: list[float] = []
+
+        async def call() -> None:
+            while True:
+                slot = await budget.acquire()
+                sends.append(now())
+                sent = loop.time()
+                await asyncio.sleep(0.01)
+                decision = server.try_acquire(sent)
+                slot.settle(
+                    200 if decision.accepted else 429,
+                    headers(5, decision.remaining),
+                )
+                if decision.accepted:
+                    return
+
+        async def others() -> None:  # three at 0, two at 6, then silence
+            for _ in range(3):
+                server.try_acquire(loop.time())
+            await asyncio.sleep(6)
+            for _ in range(2):
+                server.try_acquire(loop.time())
+
+        other = asyncio.ensure_future(others())
+        await asyncio.sleep(0.001)
+        await asyncio.gather(*(call() for _ in range(16)))
+        await other
+        return sends
+
+    sends = run_virtual(main())
+    assert len(sends) >= 16
+    assert max_in_window(sends, 10.0) <= 5
+
+
+def test_a_long_429_streak_keeps_pausing_without_overflow() -> None:
+    async def main() -> tuple[int, float]:
+        budget = Budget(RateLimit(limit=5, period=1))
+        for _ in range(1100):  # the pause doubles; its exponent must not overflow
+            (await budget.acquire(retry=True)).settle(429, {})
+        last = await budget.acquire(retry=True)
+        last.settle(200, headers(5, 4))
+        return budget.stats().throttled, budget.stats().paused_until_in
+
+    assert run_virtual(main()) == (1100, 0.0)
+
+
+def test_an_absurd_retry_after_date_is_ignored() -> None:
+    assert parse_retry_after("Mon, 01 Jan 2020 00:00:99999999999999999999 GMT") is None

@@ -369,6 +369,17 @@ async def test_the_secret_appears_in_no_log_error_repr_or_traceback(
                 texts.append(str(info.value))
                 texts.append(repr(info.value))
                 texts.append("".join(traceback.format_exception(info.value)))
+                # As error trackers and `pytest --showlocals` print it, from the
+                # library's frames on (this test's own locals hold the secret).
+                error = info.value
+                assert error.__traceback__ is not None
+                with_locals = traceback.TracebackException(
+                    type(error),
+                    error,
+                    error.__traceback__.tb_next,
+                    capture_locals=True,
+                )
+                texts.append("".join(with_locals.format()))
                 texts.append(repr(vars(info.value)))
     texts += [record.getMessage() for record in caplog.records]
     texts += [repr(record.args) for record in caplog.records]
