@@ -855,6 +855,7 @@ class Budget:
         if sent_at >= hi - _EPSILON:
             # Refused after the latest time a restart fits: no restart every period.
             self._restart = None
+            self._restart_sighted = False
         else:
             self._restart = (max(lo, sent_at), hi)
 
